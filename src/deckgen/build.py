@@ -1,0 +1,134 @@
+"""Run the pipeline with its two edges: read the card folder and lock file, write the packages."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.compile import Compilation, compile_cards, read_cards
+from deckgen.lockfile import format_lock, parse_lock
+from deckgen.package import package_bytes
+from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
+from deckgen.sources import decode, display_path, read_sources
+
+LOCK_NAME = "deckgen.lock"
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """What one package holds and how its notes compare with the last build."""
+
+    path: str
+    deck: str
+    decks: int
+    notes: int
+    cards: int
+    new: int
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The outcome of a build or check: problems, and what was (or would be) written."""
+
+    problems: tuple[Problem, ...]
+    packages: tuple[PackageReport, ...] = ()
+    removed: tuple[str, ...] = ()
+    lock_found: bool = True
+    wrote: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
+
+
+def default_lock_path(cards_dir: Path) -> Path:
+    """Keep the lock file beside the card folder, where it is committed with the cards."""
+    return cards_dir.resolve().parent / LOCK_NAME
+
+
+def _read_lock(path: Path) -> tuple[str | None, list[Problem]]:
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, []
+    except OSError as exc:
+        return None, [warning(Location(shown), "lock-unreadable", f"cannot read lock file: {exc.strerror}")]
+    text, problems = decode(data, shown)
+    # A damaged lock only costs "changed" stamps, never identity: downgrade to a warning.
+    return text, [warning(p.location, "lock-damaged", p.message) for p in problems]
+
+
+def _write_atomically(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary name beside it, then rename all into place."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files.items():
+            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temps.append((temp, target))
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temp, target in temps:
+            os.replace(temp, target)
+    finally:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+
+
+def _reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ...]:
+    return tuple(
+        PackageReport(
+            path=display_path(out_dir / planned.filename),
+            deck=planned.plan.top_deck,
+            decks=len(planned.plan.decks),
+            notes=len(planned.plan.notes),
+            cards=sum(len(s.note.ordinals) for s in planned.plan.notes),
+            new=planned.new,
+            changed=planned.changed,
+            unchanged=planned.unchanged,
+        )
+        for planned in compilation.packages
+    )
+
+
+def run_build(
+    cards_dir: Path, out_dir: Path, lock_path: Path | None = None, *, write: bool = True, now: float | None = None
+) -> BuildReport:
+    """Compile the card folder; write packages and lock file only when nothing is wrong."""
+    lock_path = lock_path or default_lock_path(cards_dir)
+    sources, problems = read_sources(cards_dir)
+    files, found = read_cards(sources)
+    problems += found
+    lock_text, found = _read_lock(lock_path)
+    problems += found
+    previous, found = parse_lock(lock_text or "", display_path(lock_path))
+    problems += found
+    compilation = compile_cards(files, previous, time.time() if now is None else now)
+    problems += compilation.problems
+    report = BuildReport(
+        problems=tuple(sorted_problems(problems)),
+        packages=_reports(compilation, out_dir),
+        removed=tuple(entry.key for entry in compilation.removed),
+        lock_found=lock_text is not None,
+    )
+    if report.failed or not write:
+        return report
+
+    outputs: dict[Path, bytes] = {}
+    for planned in compilation.packages:
+        target = out_dir / planned.filename
+        data = package_bytes(planned.plan)
+        if not (target.is_file() and target.read_bytes() == data):
+            outputs[target] = data
+    new_lock = format_lock(compilation.lock)
+    if new_lock != lock_text:
+        outputs[lock_path] = new_lock.encode("utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomically(outputs)
+    return BuildReport(report.problems, report.packages, report.removed, report.lock_found, wrote=True)

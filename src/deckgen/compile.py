@@ -1,0 +1,141 @@
+"""The pure middle of the pipeline: source texts and lock entries in, package plans out."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from deckgen.identity import content_hash, guid_for
+from deckgen.lockfile import LockEntry, Stamper
+from deckgen.model import Card, Note, StampedNote
+from deckgen.notetypes import NOTETYPES
+from deckgen.package import PackagePlan
+from deckgen.problems import Problem, error, warning
+from deckgen.render import render_card
+from deckgen.sources import SourceFile
+from deckgen.validate import FileCards, check_unique_ids, validate_file
+from deckgen.yamlread import parse_yaml
+
+
+@dataclass(frozen=True)
+class PlannedPackage:
+    """A package to write, with the counts the build summary reports."""
+
+    filename: str
+    plan: PackagePlan
+    new: int
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """Everything a build would write, and every problem found on the way."""
+
+    packages: tuple[PlannedPackage, ...]
+    lock: tuple[LockEntry, ...]
+    removed: tuple[LockEntry, ...]
+    problems: tuple[Problem, ...]
+
+
+def read_cards(sources: list[SourceFile]) -> tuple[list[FileCards], list[Problem]]:
+    """Parse and validate every source file, then check ids across files."""
+    files: list[FileCards] = []
+    problems: list[Problem] = []
+    for source in sources:
+        root, found = parse_yaml(source.text, source.display)
+        problems.extend(found)
+        if root is None:
+            continue
+        cards, found = validate_file(root, source.display)
+        problems.extend(found)
+        files.append(cards)
+    problems.extend(check_unique_ids(files))
+    return files, problems
+
+
+def package_filename(top_deck: str) -> str:
+    """Name a package file after its deck: lower case, words joined by dashes."""
+    slug = re.sub(r"[^\w]+", "-", top_deck.casefold()).strip("-_")
+    return f"{slug or 'deck'}.apkg"
+
+
+def _guid_problems(notes: list[tuple[Note, str]]) -> list[Problem]:
+    """Report an explicit guid that another card already has."""
+    seen: dict[str, Card] = {}
+    problems = []
+    for note, guid in notes:
+        if note.card.guid is None:
+            continue  # derived guids clash only when ids do, which is reported already
+        first = seen.setdefault(guid, note.card)
+        if first is not note.card:
+            message = f"card '{note.card.id}' has the same guid as '{first.id}' at {first.location}"
+            problems.append(error(note.card.location, "duplicate-guid", message))
+    return problems
+
+
+def _stamp_problems(card: Card, old: LockEntry | None) -> list[Problem]:
+    """Warn about edits a re-import cannot apply, and refuse the one that would be lost."""
+    if old is None:
+        return []
+    if old.kind != card.kind:
+        message = (f"card '{card.id}' was a {old.kind} card and is now {card.kind}; Anki cannot change "
+                   f"the type of an imported note, so give this card a new id")
+        return [error(card.location, "kind-changed", message)]
+    if old.deck != card.deck:
+        message = (f"card '{card.id}' moved from deck '{old.deck}' to '{card.deck}'; re-importing does not "
+                   f"move cards Anki already has: in Anki's browser, select them and use Change Deck")
+        return [warning(card.location, "deck-moved", message)]
+    return []
+
+
+def compile_cards(
+    files: list[FileCards], previous: dict[str, LockEntry], now: float
+) -> Compilation:
+    """Render, stamp and group validated cards into one package plan per top-level deck."""
+    problems: list[Problem] = []
+    stamper = Stamper(previous, now)
+    notes = [render_card(card) for file in files for card in file.cards]
+    guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
+    problems.extend(_guid_problems(guids))
+
+    notetype_mods: dict[int, int] = {}
+    lock: list[LockEntry] = []
+    for notetype in NOTETYPES.values():
+        stamp = stamper.stamp(f"@notetype/{notetype.id}", content_hash(repr(notetype)), "notetype", notetype.name, with_id=False)
+        notetype_mods[notetype.id] = stamp.entry.mod
+        lock.append(stamp.entry)
+
+    by_deck: dict[str, list[StampedNote]] = defaultdict(list)
+    for note, guid in guids:
+        card = note.card
+        problems.extend(_stamp_problems(card, previous.get(card.key)))
+        stamp = stamper.stamp(card.key, note.content_hash, card.kind, card.deck)
+        lock.append(stamp.entry)
+        by_deck[card.top_deck].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
+
+    packages: list[PlannedPackage] = []
+    filenames: dict[str, str] = {}
+    for top_deck in sorted(by_deck):
+        stamped = by_deck[top_deck]
+        filename = package_filename(top_deck)
+        if filename in filenames:
+            first = next(s.note.card for s in by_deck[filenames[filename]])
+            message = f"decks '{filenames[filename]}' and '{top_deck}' would both be written to {filename}; rename one"
+            problems.append(error(first.location, "package-name-clash", message))
+        filenames[filename] = top_deck
+        kinds = {s.note.card.kind for s in stamped}
+        plan = PackagePlan(
+            top_deck=top_deck,
+            decks=tuple(sorted({s.note.card.deck for s in stamped})),
+            notes=tuple(stamped),
+            notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds),
+        )
+        counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
+        packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))
+
+    current = {entry.key for entry in lock}
+    removed = tuple(e for key, e in sorted(previous.items()) if key not in current and e.kind != "notetype")
+    return Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
+

@@ -1,0 +1,120 @@
+"""The lock file: per card, a content hash, modification time and note id, kept between builds.
+
+Anki applies an imported note only when its modification time is strictly newer than the
+collection's, so a card's time must move forward exactly when its content changes. The file is
+merged like source code: one sorted line per card, so branches touching different cards merge
+cleanly, and conflict markers left in it are resolved by keeping the later entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from deckgen.problems import Location, Problem, warning
+
+HEADER = (
+    "# deckgen.lock: when each card last changed, so Anki applies every edit on re-import.\n"
+    "# Commit it with your cards. One line per card, sorted:\n"
+    "# card<TAB>content-hash<TAB>modified (epoch seconds)<TAB>note id<TAB>kind<TAB>deck\n"
+)
+_CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    """What the last build recorded for one card (or note type)."""
+
+    key: str
+    hash: str
+    mod: int
+    note_id: int
+    kind: str
+    deck: str
+
+    def line(self) -> str:
+        return "\t".join((self.key, self.hash, str(self.mod), str(self.note_id), self.kind, self.deck))
+
+
+def _later(a: LockEntry, b: LockEntry) -> LockEntry:
+    return b if (b.mod, b.hash) > (a.mod, a.hash) else a
+
+
+def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem]]:
+    """Read a lock file; damaged lines become warnings and those cards count as changed."""
+    entries: dict[str, LockEntry] = {}
+    problems: list[Problem] = []
+    conflict_line = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith(_CONFLICT_MARKERS):
+            conflict_line = conflict_line or number
+            continue
+        parts = line.split("\t")
+        try:
+            if len(parts) != 6 or not parts[0] or not parts[1]:
+                raise ValueError
+            entry = LockEntry(parts[0], parts[1], int(parts[2]), int(parts[3]), parts[4], parts[5])
+        except ValueError:
+            message = "unreadable lock entry ignored; its card will be stamped as changed"
+            problems.append(warning(Location(path, number, 1), "lock-damaged", message))
+            continue
+        earlier = entries.get(entry.key)
+        entries[entry.key] = entry if earlier is None else _later(earlier, entry)
+    if conflict_line:
+        message = "merge conflict markers in the lock file; resolved by keeping each card's later entry"
+        problems.append(warning(Location(path, conflict_line, 1), "lock-conflict", message))
+    return entries, problems
+
+
+def format_lock(entries: Iterable[LockEntry]) -> str:
+    """Write entries as the lock file's text: header, then one sorted line each."""
+    lines = sorted(entry.line() for entry in entries)
+    return HEADER + "".join(line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The outcome of comparing one note with its lock entry."""
+
+    entry: LockEntry
+    status: str  # "new", "changed" or "unchanged"
+
+
+class Stamper:
+    """Assign modification times and note ids, moving times forward only on change."""
+
+    def __init__(self, previous: dict[str, LockEntry], now: float) -> None:
+        self.previous = previous
+        self.now_s = int(now)
+        self.used_ids = {e.note_id for e in previous.values() if e.note_id}
+        self.next_id = max(int(now * 1000), max(self.used_ids, default=0) + 1)
+        self.claimed: set[int] = set()
+
+    def _fresh_id(self) -> int:
+        while self.next_id in self.used_ids:
+            self.next_id += 1
+        self.used_ids.add(self.next_id)
+        return self.next_id
+
+    def stamp(self, key: str, digest: str, kind: str, deck: str, with_id: bool = True) -> Stamp:
+        """Return the entry this build records for one note, and how it changed."""
+        old = self.previous.get(key)
+        if old is None:
+            entry = LockEntry(key, digest, self.now_s, 0, kind, deck)
+            status = "new"
+        elif old.hash == digest:
+            entry, status = replace(old, kind=kind, deck=deck), "unchanged"
+        else:
+            # Strictly later than before, even for two builds within one second.
+            entry = replace(old, hash=digest, mod=max(self.now_s, old.mod + 1), kind=kind, deck=deck)
+            status = "changed"
+        # Two entries can share a note id after a merge; the second one gets a new id.
+        if not with_id:
+            entry = replace(entry, note_id=0)
+        elif entry.note_id <= 0 or entry.note_id in self.claimed:
+            entry = replace(entry, note_id=self._fresh_id())
+        self.claimed.add(entry.note_id)
+        return Stamp(entry, status)

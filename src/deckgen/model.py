@@ -1,0 +1,67 @@
+"""The plain values that flow between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from deckgen.problems import Location
+
+CardKind = Literal["basic", "cloze"]
+DECK_SEPARATOR = "::"
+
+
+def top_level(deck: str) -> str:
+    """Return the top-level deck of a `A::B::C` deck name."""
+    return deck.split(DECK_SEPARATOR, 1)[0]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One validated card as the user wrote it (text not yet rendered)."""
+
+    id: str
+    kind: CardKind
+    deck: str
+    location: Location
+    front: str = ""
+    back: str = ""
+    text: str = ""
+    extra: str = ""
+    source: str = ""
+    reverse: bool = False
+    tags: tuple[str, ...] = ()
+    guid: str | None = None
+
+    @property
+    def top_deck(self) -> str:
+        """Name the package this card goes into."""
+        return top_level(self.deck)
+
+    @property
+    def key(self) -> str:
+        """Identify the card across builds: its id within its top-level deck."""
+        return f"{self.top_deck}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A card rendered into the fields of a note type, ready to package."""
+
+    card: Card
+    notetype_id: int
+    fields: tuple[str, ...]
+    sort_text: str
+    ordinals: tuple[int, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class StampedNote:
+    """A note with the identity numbers and modification time that Anki compares."""
+
+    note: Note
+    guid: str
+    note_id: int
+    mod: int
+    status: Literal["new", "changed", "unchanged"]
