@@ -59,6 +59,7 @@ class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.seen: set[int] = set()
+        self.reused = False
         self.problems: list[Problem] = []
 
     def where(self, node: yaml.Node) -> Location:
@@ -68,14 +69,13 @@ class _Converter:
     def convert(self, node: yaml.Node) -> Node | None:
         # A composed node met twice is an alias: reject it instead of expanding it,
         # so an alias bomb costs nothing.
-        if id(node) in self.seen:
-            self.problems.append(
-                error(self.where(node), "yaml-alias", "YAML anchors and aliases are not supported; write the value out")
-            )
-            return None
-        self.seen.add(id(node))
         mark = node.start_mark
         line, col = mark.line + 1, mark.column + 1
+        if id(node) in self.seen:
+            self.reused = True
+            # Keep a reused scalar's text so one alias does not also cause "missing" errors.
+            return Scalar(node.value, line, col) if isinstance(node, yaml.ScalarNode) else None
+        self.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             return Scalar(node.value, line, col)
         if isinstance(node, yaml.SequenceNode):
@@ -115,10 +115,25 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
     if "\t" in row[: max(col, 1)] or row[col - 1 : col] == "\t":
         where = Location(path, line, row.index("\t") + 1)
         return error(where, "yaml-tab", "tab character in indentation; YAML needs spaces")
+    if isinstance(exc, yaml.composer.ComposerError) and "single document" in (exc.context or ""):
+        return error(Location(path, line, col), "yaml-syntax", "only one YAML document per file; remove the second '---'")
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        context = f"{context} that starts at line {context_mark.line + 1}"
     message = f"{problem} ({context})" if context else problem
     return error(Location(path, line, col), "yaml-syntax", f"YAML syntax: {message}")
+
+
+def _alias_problems(text: str, path: str) -> list[Problem]:
+    """Locate each alias: composed nodes only show where the anchor was."""
+    message = "YAML aliases (*name) are not supported; write the value out"
+    return [
+        error(Location(path, event.start_mark.line + 1, event.start_mark.column + 1), "yaml-alias", message)
+        for event in yaml.parse(text, Loader=_Loader)
+        if isinstance(event, yaml.AliasEvent)
+    ]
 
 
 def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
@@ -131,4 +146,7 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [error(Location(path, 1, 1), "empty-file", "file is empty; expected a mapping with 'deck' and 'cards'")]
     converter = _Converter(path)
     node = converter.convert(root)
-    return node, converter.problems
+    problems = converter.problems
+    if converter.reused:  # rare, so the second, event-level pass costs nothing normally
+        problems = problems + _alias_problems(text, path)
+    return node, problems

@@ -1,0 +1,56 @@
+"""Shared fixtures: a project folder to build in, and real Anki collections."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deckgen.cli import main
+
+
+class Project:
+    """A throwaway deckgen project: card files in, packages and lock file out."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cards = root / "cards"
+        self.build_dir = root / "build"
+        self.lock = root / "deckgen.lock"
+        self.cards.mkdir(parents=True, exist_ok=True)
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.cards / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def run(self, *args: str):
+        """Run the CLI in the project folder, as a user would from its root."""
+        old = Path.cwd()
+        os.chdir(self.root)
+        try:
+            return CliRunner().invoke(main, list(args), catch_exceptions=False)
+        finally:
+            os.chdir(old)
+
+    def package(self, name: str = "demo.apkg") -> Path:
+        return self.build_dir / name
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture
+def collection(tmp_path: Path):
+    """A fresh, empty Anki collection from Anki's own backend."""
+    from anki.collection import Collection
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    yield col
+    col.close()

@@ -1,0 +1,183 @@
+"""Import built packages into real Anki collections and live the user's edit cycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import pytest
+
+from deckgen.build import run_build
+
+from anki_helpers import import_package, integrity_is_clean, notes_by_front, study
+
+DEMO = """\
+    deck: Demo::Makers
+    tags: [demo::makers]
+    source: "Study notes, 2022"
+    cards:
+      - id: mindspore
+        q: Which company built MindSpore?
+        a: Huawei (华为)
+        tags: [company::huawei]
+        reverse: true
+      - id: tensorrt
+        q: Which company built TensorRT?
+        a: "NVIDIA <GPU> & co"
+      - id: tfrt
+        cloze: "TFRT was open-sourced in {{c1::2020}} by {{c2::Google}}."
+        extra: "Its runtime is\\nlock-free"
+"""
+OTHER = """\
+    deck: Demo::Compilers::MLIR
+    tags: [demo::compilers]
+    cards:
+      - id: mlir
+        q: Which compiler infrastructure does TFRT pair with?
+        a: MLIR
+"""
+
+
+@pytest.fixture
+def demo(project):
+    project.write("makers.yaml", DEMO)
+    project.write("compilers/mlir.yaml", OTHER)
+    return project
+
+
+def build(project, now=None):
+    result = project.run("build")
+    assert result.exit_code == 0, result.output
+    return project.package("demo.apkg")
+
+
+def test_import_gives_decks_notetypes_fields_tags_and_cards(demo, collection) -> None:
+    log = import_package(collection, build(demo))
+
+    assert len(log.new) == 4
+    names = {d.name for d in collection.decks.all_names_and_ids()}
+    assert {"Demo", "Demo::Makers", "Demo::Compilers", "Demo::Compilers::MLIR"} <= names
+    notetypes = {m["name"]: [f["name"] for f in m["flds"]] for m in collection.models.all()}
+    assert notetypes["deckgen Basic"] == ["Front", "Back", "Extra", "Source", "Reverse"]
+    assert notetypes["deckgen Cloze"] == ["Text", "Extra", "Source"]
+    notes = notes_by_front(collection)
+    maker = notes["Which company built MindSpore?"]
+    assert maker.fields[1] == "Huawei (华为)"
+    assert maker.fields[3] == "Study notes, 2022"
+    assert sorted(maker.tags) == ["company::huawei", "demo::makers"]
+    assert len(maker.cards()) == 2  # reverse card too
+    assert notes["Which company built TensorRT?"].fields[1] == "NVIDIA &lt;GPU&gt; &amp; co"
+    cloze = notes["TFRT was open-sourced in {{c1::2020}} by {{c2::Google}}."]
+    assert cloze.fields[1] == "Its runtime is<br>lock-free"
+    assert len(cloze.cards()) == 2
+    assert collection.card_count() == 6
+    mlir_card = notes["Which compiler infrastructure does TFRT pair with?"].cards()[0]
+    assert collection.decks.name(mlir_card.did) == "Demo::Compilers::MLIR"
+    assert integrity_is_clean(collection)
+
+
+def test_cards_render_front_back_and_source(demo, collection) -> None:
+    import_package(collection, build(demo))
+    notes = notes_by_front(collection)
+    reverse = next(c for c in notes["Which company built MindSpore?"].cards() if c.ord == 1)
+    assert "Huawei (华为)" in reverse.question()
+    assert "Which company built MindSpore?" in reverse.answer()
+    assert 'class="dg-source">Study notes, 2022' in reverse.answer()
+    cloze = notes["TFRT was open-sourced in {{c1::2020}} by {{c2::Google}}."].cards()[0]
+    shown = re.sub(r"<[^>]+>", "", cloze.question().split("</style>")[-1])
+    assert shown == "TFRT was open-sourced in [...] by Google."
+    assert "2020" in re.sub(r"<[^>]+>", "", cloze.answer())
+
+
+def test_edit_and_add_same_second_updates_in_place_and_keeps_history(demo, collection) -> None:
+    import_package(collection, build(demo))
+    studied = study(collection, "Demo::Makers")
+    studied_note = collection.get_note(studied.nid)
+    assert studied.reps == 1
+    history = (studied.ivl, studied.due, studied.reps, studied.type, studied.queue)
+
+    # Edit the studied card's answer and add a card, then rebuild in the same second.
+    text = (demo.cards / "makers.yaml").read_text(encoding="utf-8")
+    old_answer = studied_note.fields[1]
+    edited = text.replace(f"a: {old_answer}", f"a: {old_answer} (edited)", 1)
+    if edited == text:  # the studied card may be a quoted answer
+        edited = text.replace(f'a: "{old_answer}"', f'a: "{old_answer} (edited)"', 1)
+    assert edited != text
+    edited += "  - id: added\n    q: Which company built ncnn?\n    a: Tencent\n"
+    (demo.cards / "makers.yaml").write_text(edited, encoding="utf-8")
+    result = demo.run("build")
+    assert "1 new, 1 changed, 3 unchanged" in result.output
+
+    log = import_package(collection, demo.package("demo.apkg"))
+
+    assert len(log.updated) == 1 and len(log.new) == 1
+    assert len(log.duplicate) == 3  # Anki's word for "already there, unchanged"
+    assert not log.conflicting
+    assert collection.note_count() == 5
+    assert collection.get_note(studied.nid).fields[1].endswith("(edited)")
+    after = collection.get_card(studied.id)
+    assert (after.ivl, after.due, after.reps, after.type, after.queue) == history
+    assert integrity_is_clean(collection)
+
+
+def test_unchanged_rebuild_is_byte_identical_and_imports_as_unchanged(demo, collection) -> None:
+    first = build(demo).read_bytes()
+    lock = demo.lock.read_bytes()
+    import_package(collection, demo.package("demo.apkg"))
+
+    result = demo.run("build")
+    assert "0 new, 0 changed, 4 unchanged" in result.output
+    assert demo.package("demo.apkg").read_bytes() == first
+    assert demo.lock.read_bytes() == lock
+    log = import_package(collection, demo.package("demo.apkg"))
+    assert not log.new and not log.updated and len(log.duplicate) == 4
+
+
+def test_moving_a_card_to_another_file_keeps_its_identity(demo, collection) -> None:
+    import_package(collection, build(demo))
+    text = (demo.cards / "makers.yaml").read_text(encoding="utf-8")
+    start = text.index("  - id: tensorrt")
+    end = text.index("  - id: tfrt")
+    moved = text[start:end]
+    (demo.cards / "makers.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    demo.write("more.yaml", "deck: Demo::Makers\ntags: [demo::makers]\nsource: \"Study notes, 2022\"\ncards:\n" + moved)
+
+    result = demo.run("build")
+    assert "0 new, 0 changed, 4 unchanged" in result.output
+    log = import_package(collection, demo.package("demo.apkg"))
+    assert not log.new and collection.note_count() == 4
+
+
+def test_lost_lock_file_updates_notes_and_never_duplicates(demo, collection) -> None:
+    import_package(collection, build(demo))
+    demo.lock.unlink()
+    text = (demo.cards / "makers.yaml").read_text(encoding="utf-8")
+    (demo.cards / "makers.yaml").write_text(text.replace("a: MLIR", "a: MLIR!"), encoding="utf-8")
+    (demo.cards / "compilers" / "mlir.yaml").write_text(
+        (demo.cards / "compilers" / "mlir.yaml").read_text(encoding="utf-8").replace("a: MLIR", "a: MLIR (LLVM)"),
+        encoding="utf-8",
+    )
+
+    # Later, as a lost lock file is noticed in practice: Anki needs a strictly newer time.
+    report = run_build(demo.cards, demo.build_dir, now=time.time() + 5)
+    assert not report.lock_found and report.wrote
+    log = import_package(collection, demo.package("demo.apkg"))
+
+    assert not log.new and not log.conflicting
+    assert collection.note_count() == 4
+    assert notes_by_front(collection)["Which compiler infrastructure does TFRT pair with?"].fields[1] == "MLIR (LLVM)"
+
+
+def test_changed_note_type_styling_updates_the_same_note_type(demo, collection, monkeypatch) -> None:
+    import_package(collection, build(demo))
+    from deckgen import notetypes
+
+    restyled = dataclasses.replace(notetypes.BASIC, css=notetypes.BASIC.css + "\n.dg-q { color: teal; }\n")
+    monkeypatch.setitem(notetypes.NOTETYPES, "basic", restyled)
+    build(demo)
+    import_package(collection, demo.package("demo.apkg"))
+
+    names = sorted(m["name"] for m in collection.models.all() if m["name"].startswith("deckgen"))
+    assert names == ["deckgen Basic", "deckgen Cloze"]  # no "deckgen Basic+" fork
+    assert "color: teal" in collection.models.by_name("deckgen Basic")["css"]

@@ -1,0 +1,57 @@
+"""The lock file moves times forward on change only, and survives damage and merges."""
+
+from __future__ import annotations
+
+from deckgen.lockfile import LockEntry, Stamper, format_lock, parse_lock
+
+
+def entry(key: str, digest: str = "h1", mod: int = 100, note_id: int = 5000) -> LockEntry:
+    return LockEntry(key, digest, mod, note_id, "basic", "D")
+
+
+def test_round_trip_is_sorted_one_line_per_card() -> None:
+    text = format_lock([entry("D/b"), entry("D/a", note_id=5001)])
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert body == ["D/a\th1\t100\t5001\tbasic\tD", "D/b\th1\t100\t5000\tbasic\tD"]
+    parsed, problems = parse_lock(text, "deckgen.lock")
+    assert problems == [] and parsed == {"D/a": entry("D/a", note_id=5001), "D/b": entry("D/b")}
+
+
+def test_time_moves_forward_only_on_change_even_within_a_second() -> None:
+    previous = {"D/a": entry("D/a", mod=100), "D/b": entry("D/b", mod=100, note_id=5001)}
+    stamper = Stamper(previous, now=100.5)  # the same second as the last build
+    same = stamper.stamp("D/a", "h1", "basic", "D")
+    edited = stamper.stamp("D/b", "h2", "basic", "D")
+    added = stamper.stamp("D/c", "h3", "basic", "D")
+    assert (same.status, same.entry.mod) == ("unchanged", 100)
+    assert (edited.status, edited.entry.mod, edited.entry.note_id) == ("changed", 101, 5001)
+    assert added.status == "new" and added.entry.note_id not in (5000, 5001)
+    later = Stamper(previous, now=500).stamp("D/b", "h2", "basic", "D")
+    assert later.entry.mod == 500
+
+
+def test_merge_conflict_keeps_the_later_entry_and_warns() -> None:
+    text = (
+        "D/a\th1\t100\t5000\tbasic\tD\n"
+        "<<<<<<< HEAD\n"
+        "D/b\th2\t300\t5001\tbasic\tD\n"
+        "=======\n"
+        "D/b\th3\t200\t5001\tbasic\tD\n"
+        ">>>>>>> branch\n"
+    )
+    parsed, problems = parse_lock(text, "deckgen.lock")
+    assert parsed["D/b"].hash == "h2" and parsed["D/b"].mod == 300
+    assert [(str(p.location), p.code, p.severity) for p in problems] == [("deckgen.lock:2:1", "lock-conflict", "warning")]
+
+
+def test_damaged_lines_are_located_warnings_and_ignored() -> None:
+    parsed, problems = parse_lock("D/a\th1\tnot-a-number\t1\tbasic\tD\ngarbage\nD/b\th1\t1\t2\tbasic\tD\n", "x.lock")
+    assert list(parsed) == ["D/b"]
+    assert [(p.location.line, p.code) for p in problems] == [(1, "lock-damaged"), (2, "lock-damaged")]
+
+
+def test_shared_note_ids_after_a_merge_are_made_unique() -> None:
+    previous = {"D/a": entry("D/a", note_id=7), "D/b": entry("D/b", note_id=7)}
+    stamper = Stamper(previous, now=100)
+    ids = {stamper.stamp(key, "h1", "basic", "D").entry.note_id for key in ("D/a", "D/b")}
+    assert len(ids) == 2 and 7 in ids
