@@ -8,6 +8,7 @@ from typing import Literal
 from deckgen.problems import Location
 
 CardKind = Literal["basic", "cloze"]
+MediaKind = Literal["image", "sound"]
 DECK_SEPARATOR = "::"
 
 
@@ -32,6 +33,12 @@ class Card:
     reverse: bool = False
     tags: tuple[str, ...] = ()
     guid: str | None = None
+    # Where each text attribute's value was written ("front", "back", ...), for located errors.
+    field_locations: tuple[tuple[str, Location], ...] = ()
+
+    def field_location(self, name: str) -> Location:
+        """Return where a text attribute's value was written, or the card's own position."""
+        return dict(self.field_locations).get(name, self.location)
 
     @property
     def top_deck(self) -> str:
@@ -45,6 +52,17 @@ class Card:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """A media file a note's text points at, as written; `name` is set once the file is read."""
+
+    kind: MediaKind
+    target: str
+    card_file: str
+    location: Location
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """A card rendered into the fields of a note type, ready to package."""
 
@@ -54,6 +72,7 @@ class Note:
     sort_text: str
     ordinals: tuple[int, ...]
     content_hash: str
+    media: tuple[MediaRef, ...] = ()
 
 
 @dataclass(frozen=True)
