@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from deckgen import markdown
 from deckgen.markdown import markdown_to_html
 from deckgen.model import Card
 from deckgen.problems import Location
@@ -63,6 +64,14 @@ def test_fast_path_gives_exactly_what_markdown_gives() -> None:
         assert text_to_html(text) == markdown_to_html(text).html, repr(text)
 
 
+def test_one_line_shortcut_gives_exactly_what_the_block_parser_gives() -> None:
+    texts = [t for t in _random_texts(20000, seed=7) if t and "\n" not in t]
+    inline = [t for t in texts if markdown.is_inline_only(t)]
+    assert len(inline) > 1000
+    for text in inline:
+        assert markdown_to_html(text).html == markdown.render_blocks(text, {"media": [], "unknown_languages": []}), repr(text)
+
+
 def test_needs_markdown_catches_markdown() -> None:
     for text in ("a *b*", "`x`", "- item", "1. item", "# h", "> q", "a\n\nb", "$x$", r"\(x\)", "a  \nb",
                  "a\n===", "<b>", "&copy;", "~~s~~", "| a |", "[sound:x.mp3]", "![](x.png)", "a\n    b"):
@@ -73,9 +82,9 @@ def test_needs_markdown_catches_markdown() -> None:
 
 def _card(**fields) -> Card:
     where = Location("cards/deck.yaml", 3, 5)
-    spots = tuple((name, Location("cards/deck.yaml", 4 + i, 8)) for i, name in enumerate(fields))
+    spots = tuple((name, 4 + i, 8) for i, name in enumerate(fields))
     kind = "cloze" if "text" in fields else "basic"
-    return Card("c1", kind, "Deck", where, field_locations=spots, **fields)
+    return Card("c1", kind, "Deck", where, field_positions=spots, **fields)
 
 
 def test_sort_text_is_plain() -> None:

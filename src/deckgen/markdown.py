@@ -219,18 +219,35 @@ def parser() -> MarkdownIt:
     return md
 
 
+# A line starting with one of these may be a block (heading, list, quote, fence, table, ...).
+_BLOCK_STARTS = frozenset("#>+-*=_`~[$\\<|0123456789")
+
+
 def _is_single_paragraph(tokens: list[Token]) -> bool:
     return len(tokens) == 3 and tokens[0].type == "paragraph_open" and tokens[2].type == "paragraph_close"
 
 
-def markdown_to_html(text: str) -> Markup:
-    """Render card Markdown; a lone paragraph comes without its `<p>`, like plain text."""
+def is_inline_only(text: str) -> bool:
+    """Tell whether text can only be one paragraph, so the block parser can be skipped."""
+    return bool(text) and "\n" not in text and text[0] not in _BLOCK_STARTS \
+        and not text[0].isspace() and not text[-1].isspace()
+
+
+def render_blocks(text: str, env: dict) -> str:
+    """Render text through the block parser; a lone paragraph comes without its `<p>`."""
     md = parser()
-    env: dict = {"media": [], "unknown_languages": []}
     tokens = md.parse(text, env)
     if _is_single_paragraph(tokens):
-        tokens = tokens[1].children or []
-        html = md.renderer.renderInline(tokens, md.options, env)
+        return md.renderer.renderInline(tokens[1].children or [], md.options, env)
+    return md.renderer.render(tokens, md.options, env).rstrip("\n")
+
+
+def markdown_to_html(text: str) -> Markup:
+    """Render card Markdown; a lone paragraph comes without its `<p>`, like plain text."""
+    env: dict = {"media": [], "unknown_languages": []}
+    if is_inline_only(text):  # the common one-line card skips the block parser
+        md = parser()
+        html = md.renderer.renderInline(md.parseInline(text, env)[0].children or [], md.options, env)
     else:
-        html = md.renderer.render(tokens, md.options, env).rstrip("\n")
+        html = render_blocks(text, env)
     return Markup(html, tuple(dict.fromkeys(env["media"])), tuple(dict.fromkeys(env["unknown_languages"])))

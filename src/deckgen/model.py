@@ -33,12 +33,16 @@ class Card:
     reverse: bool = False
     tags: tuple[str, ...] = ()
     guid: str | None = None
-    # Where each text attribute's value was written ("front", "back", ...), for located errors.
-    field_locations: tuple[tuple[str, Location], ...] = ()
+    # (attribute, line, col) where each text value was written ("front", "back", ...), in the
+    # card's file; plain numbers because few builds ever need them.
+    field_positions: tuple[tuple[str, int, int], ...] = ()
 
     def field_location(self, name: str) -> Location:
         """Return where a text attribute's value was written, or the card's own position."""
-        return dict(self.field_locations).get(name, self.location)
+        for attribute, line, col in self.field_positions:
+            if attribute == name:
+                return Location(self.location.path, line, col)
+        return self.location
 
     @property
     def top_deck(self) -> str:

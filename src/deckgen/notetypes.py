@@ -104,6 +104,7 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 0.75em 0; }
 }
 .dg pre.dg-code code { font-size: 0.8em; }
 .dg-code .cloze { outline: 2px solid currentColor; outline-offset: 1px; border-radius: 2px; }
+.dg .cloze code, .nightMode .dg .cloze code, .night_mode .dg .cloze code { color: inherit; }
 """ + """\
 .dg-code .k, .dg-code .ow, .dg-code .cp { color: #cf222e; }
 .dg-code .kc, .dg-code .nb, .dg-code .m, .dg-code .na, .dg-code .se, .dg-code .gh, .dg-code .gu { color: #0550ae; }

@@ -19,10 +19,11 @@ from deckgen.problems import Problem, warning
 from deckgen.validate import CLOZE_PATTERN
 
 # Text Markdown could change: its special characters anywhere, block markers at a line's
-# start, blank lines and space at a line's edges, control characters.
-_NEEDS_MARKDOWN = re.compile(
-    r"[\\`*_\[\]<&$~|\x00-\x08\x0b-\x1f\x7f]|^[ \t]|[ \t]$|\n\n|^(?:[#>+=-]|\d{1,9}[.)])", re.M
-)
+# start, blank lines and space at a line's edges, control characters. Checked in three
+# cheap steps because most card text is one plain line.
+_SPECIAL = re.compile(r"[\\`*_\[\]<&$~|\x00-\x08\x0b-\x1f\x7f]")
+_BLOCK_START = re.compile(r"[#>+=-]|\d{1,9}[.)]")
+_LINE_EDGES = re.compile(r"[ \t]\n|\n(?:[ \t\n#>+=-]|\d{1,9}[.)])")
 _MEDIA_MARK = re.compile("\x00([^\x00]*)\x00")
 _BLOCK_TAG = re.compile(r"<(?:br|/?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|pre|h[1-6]|blockquote|hr))\b[^>]*>")
 _IMG_ALT = re.compile(r'<img [^>]*?alt="([^"]*)"[^>]*>')
@@ -44,7 +45,11 @@ def text_to_html(text: str) -> str:
 
 def needs_markdown(text: str) -> bool:
     """Tell whether Markdown could render text differently from escaping it."""
-    return bool(text) and (text[0].isspace() or text[-1].isspace() or _NEEDS_MARKDOWN.search(text) is not None)
+    if not text:
+        return False
+    if _SPECIAL.search(text) or text[0].isspace() or text[-1].isspace() or _BLOCK_START.match(text):
+        return True
+    return "\n" in text and _LINE_EDGES.search(text) is not None
 
 
 @functools.lru_cache(maxsize=4096)  # a file's source is shared by all its cards
@@ -57,7 +62,8 @@ def _rich_html(text: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, 
 
 def field_html(text: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]:
     """Render one text: HTML, the media it names (kind, target), unknown code languages."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not needs_markdown(text):
         return text_to_html(text), (), ()
     return _rich_html(text)
@@ -84,28 +90,35 @@ def _digest(card: Card, notetype_id: int, fields: tuple[str, ...]) -> str:
 def render_card(card: Card) -> tuple[Note, list[Problem]]:
     """Turn one card into the fields of its note type, warning about unknown code languages."""
     notetype = NOTETYPES[card.kind]
-    rendered = {name: field_html(getattr(card, name)) for name in TEXT_ATTRIBUTES if getattr(card, name)}
-    html_of = {name: markup for name, (markup, _, _) in rendered.items()}
+    html_of: dict[str, str] = {}
+    media: list[MediaRef] = []
+    problems: list[Problem] = []
+    for name in TEXT_ATTRIBUTES:
+        text = getattr(card, name)
+        if not text:
+            continue
+        html_of[name], found, languages = field_html(text)
+        if found or languages:
+            media.extend(MediaRef(kind, target, card.location.path, card.field_location(name))  # type: ignore[arg-type]
+                         for kind, target in found)
+            problems.extend(
+                warning(card.field_location(name), "unknown-language",
+                        f"no highlighting for code language '{language}'; the code is shown plain")
+                for language in languages
+            )
     extra, source = html_of.get("extra", ""), html_of.get("source", "")
     if card.kind == "cloze":
-        body = html_of["text"]
-        fields: tuple[str, ...] = (body, extra, source)
-        ordinals = cloze_ordinals(card.text) or (0,)
+        text = card.text
+        fields: tuple[str, ...] = (html_of["text"], extra, source)
+        ordinals = cloze_ordinals(text) or (0,)
     else:
-        body = html_of["front"]
-        fields = (body, html_of["back"], extra, source, "y" if card.reverse else "")
+        text = card.front
+        fields = (html_of["front"], html_of["back"], extra, source, "y" if card.reverse else "")
         ordinals = (0, 1) if card.reverse else (0,)
-    media = tuple(dict.fromkeys(
-        MediaRef(kind, target, card.location.path, card.field_location(name))  # type: ignore[arg-type]
-        for name, (_, found, _) in rendered.items() for kind, target in found
-    ))
-    problems = [
-        warning(card.field_location(name), "unknown-language",
-                f"no highlighting for code language '{language}'; the code is shown plain")
-        for name, (_, _, languages) in rendered.items() for language in languages
-    ]
-    note = Note(card, notetype.id, fields, html_to_plain(body), ordinals, _digest(card, notetype.id, fields), media)
-    return note, problems
+    # Plain text needs no HTML stripping: its sort text is the text itself, spaces collapsed.
+    sort_text = html_to_plain(fields[0]) if needs_markdown(text) else " ".join(text.split())
+    digest = _digest(card, notetype.id, fields)
+    return Note(card, notetype.id, fields, sort_text, ordinals, digest, tuple(dict.fromkeys(media)) if media else ()), problems
 
 
 def link_media(note: Note, names: dict[str, str]) -> Note:

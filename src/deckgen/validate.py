@@ -101,15 +101,15 @@ class _Checker:
             return None
         return DECK_SEPARATOR.join(parts)
 
-    def text_locations(self, found: dict, file_source_at: Location | None) -> tuple[tuple[str, Location], ...]:
+    def text_positions(self, found: dict, file_source_at: Node | None) -> tuple[tuple[str, int, int], ...]:
         """Locate the value of each text key a card has (its file's source when it has none)."""
-        spots = {attr: self.at(found[key][1]) for key, attr in TEXT_ATTRIBUTES.items() if key in found}
-        if "source" not in spots and file_source_at is not None:
-            spots["source"] = file_source_at
-        return tuple(spots.items())
+        spots = tuple((attr, found[key][1].line, found[key][1].col) for key, attr in TEXT_ATTRIBUTES.items() if key in found)
+        if "source" not in found and file_source_at is not None:
+            spots += (("source", file_source_at.line, file_source_at.col),)
+        return spots
 
     def card(self, node: Node, deck: str, file_tags: tuple[str, ...], file_source: str,
-             file_source_at: Location | None = None) -> Card | None:
+             file_source_at: Node | None = None) -> Card | None:
         if not isinstance(node, Mapping):
             self.fail(node, "wrong-type", f"each card must be a mapping with 'id', not {kind_of(node)}")
             return None
@@ -135,7 +135,7 @@ class _Checker:
                 return None
             return Card(card_id, "cloze", deck, self.at(node), text=text, extra=extra,
                         source=source, tags=tags, guid=guid,
-                        field_locations=self.text_locations(found, file_source_at))
+                        field_positions=self.text_positions(found, file_source_at))
         if "q" not in found and "a" not in found:
             self.fail(node, "missing-key", f"{where} needs 'q' and 'a' (or 'cloze')")
             return None
@@ -145,7 +145,7 @@ class _Checker:
             return None
         return Card(card_id, "basic", deck, self.at(node), front=front, back=back, extra=extra,
                     source=source, reverse=bool(reverse), tags=tags, guid=guid,
-                    field_locations=self.text_locations(found, file_source_at))
+                    field_positions=self.text_positions(found, file_source_at))
 
     def boolean(self, found: dict, name: str) -> bool | None:
         if name not in found:
@@ -164,7 +164,7 @@ class _Checker:
         deck = self.deck(found, root)
         file_tags = self.tags(found)
         file_source = self.text(found, "source", False, root, "the file") or ""
-        file_source_at = self.at(found["source"][1]) if file_source else None
+        file_source_at = found["source"][1] if file_source else None
         if "cards" not in found:
             self.fail(root, "missing-key", "the file is missing 'cards'")
             return ()
