@@ -101,7 +101,8 @@ def _render_all(files: list[FileCards], media: MediaLoader) -> tuple[list[Note],
         notes.append(note)
         problems.extend(found)
     notes, media_files, found = attach_media(notes, media)
-    return notes, media_files, problems + found
+    # A file-level source is rendered for each of its cards: report what it causes once.
+    return notes, media_files, list(dict.fromkeys(problems + found))
 
 
 def _package_media(stamped: list[StampedNote], media_files: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:

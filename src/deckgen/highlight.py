@@ -129,9 +129,12 @@ def highlight(code: str, language: str) -> str | None:
     if lexer is None:
         return None
     plain, marks = split_cloze_markers(code)
+    pieces = _spans(plain, lexer)
+    if "".join(value for _, value in pieces) != plain:
+        return _escape(code)  # a lexer that rewrites text cannot be trusted with offsets
     out: list[str] = []
     index = offset = 0
-    for css, value in _spans(plain, lexer):
+    for css, value in pieces:
         start = 0
         # Markers inside or at the start of this piece split it, so they sit between spans.
         while index < len(marks) and marks[index][0] < offset + len(value):

@@ -47,7 +47,8 @@ def media_name(data: bytes, suffix: str) -> str:
 def _path_problem(kind: str, target: str) -> _Failure | None:
     """Check what can be told from the path as written, before touching the disk."""
     if _URL.match(target):
-        return _Failure("media-url", f"{kind} '{target}' is a URL; only files in the project are bundled, so save it beside the card file")
+        message = f"{kind} '{target}' is a URL; only files in the project are bundled, so save it beside the card file"
+        return _Failure("media-url", message)
     if PurePosixPath(target).is_absolute() or PureWindowsPath(target).is_absolute() or target.startswith("\\"):
         return _Failure("media-absolute", f"{kind} path '{target}' is absolute; write it relative to the card file")
     allowed = IMAGE_TYPES if kind == "image" else SOUND_TYPES
@@ -113,5 +114,4 @@ def attach_media(notes: list[Note], loader: MediaLoader) -> tuple[list[Note], di
                 names[ref.target] = found.name
                 files[found.name] = found.data
         linked.append(link_media(note, names))
-    # A file-level source is shared by every card of the file: report its problem once.
-    return linked, files, list(dict.fromkeys(problems))
+    return linked, files, problems

@@ -16,7 +16,7 @@ from deckgen.identity import content_hash
 from deckgen.model import Card, MediaRef, Note
 from deckgen.notetypes import NOTETYPES
 from deckgen.problems import Problem, warning
-from deckgen.validate import CLOZE_PATTERN
+from deckgen.validate import CLOZE_PATTERN, TEXT_ATTRIBUTES
 
 # Text Markdown could change: its special characters anywhere, block markers at a line's
 # start, blank lines and space at a line's edges, control characters. Checked in three
@@ -29,8 +29,7 @@ _BLOCK_TAG = re.compile(r"<(?:br|/?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|
 _IMG_ALT = re.compile(r'<img [^>]*?alt="([^"]*)"[^>]*>')
 _TAG = re.compile(r"<[^>]*>")
 _SOUND = re.compile(r"\[sound:[^\]]*\]")
-# The note attributes that hold card text, in the order errors about them read best.
-TEXT_ATTRIBUTES = ("front", "back", "text", "extra", "source")
+_TEXTS = tuple(TEXT_ATTRIBUTES.values())  # the card attributes that hold text
 
 
 def escape_text(text: str) -> str:
@@ -93,7 +92,7 @@ def render_card(card: Card) -> tuple[Note, list[Problem]]:
     html_of: dict[str, str] = {}
     media: list[MediaRef] = []
     problems: list[Problem] = []
-    for name in TEXT_ATTRIBUTES:
+    for name in _TEXTS:
         text = getattr(card, name)
         if not text:
             continue
@@ -117,8 +116,9 @@ def render_card(card: Card) -> tuple[Note, list[Problem]]:
         ordinals = (0, 1) if card.reverse else (0,)
     # Plain text needs no HTML stripping: its sort text is the text itself, spaces collapsed.
     sort_text = html_to_plain(fields[0]) if needs_markdown(text) else " ".join(text.split())
+    unique_media = tuple(dict.fromkeys(media)) if media else ()
     digest = _digest(card, notetype.id, fields)
-    return Note(card, notetype.id, fields, sort_text, ordinals, digest, tuple(dict.fromkeys(media)) if media else ()), problems
+    return Note(card, notetype.id, fields, sort_text, ordinals, digest, unique_media), problems
 
 
 def link_media(note: Note, names: dict[str, str]) -> Note:

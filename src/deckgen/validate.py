@@ -103,7 +103,8 @@ class _Checker:
 
     def text_positions(self, found: dict, file_source_at: Node | None) -> tuple[tuple[str, int, int], ...]:
         """Locate the value of each text key a card has (its file's source when it has none)."""
-        spots = tuple((attr, found[key][1].line, found[key][1].col) for key, attr in TEXT_ATTRIBUTES.items() if key in found)
+        spots = tuple((attr, found[key][1].line, found[key][1].col)
+                      for key, attr in TEXT_ATTRIBUTES.items() if key in found)
         if "source" not in found and file_source_at is not None:
             spots += (("source", file_source_at.line, file_source_at.col),)
         return spots
