@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -109,3 +112,24 @@ def test_media_placeholders_are_linked_and_change_the_hash() -> None:
     assert [r.name for r in first.media] == ["dg-1111.png", "dg-2222.mp3"]
     assert first.content_hash != second.content_hash
 
+
+
+def _modules_after_build(project, cards: str) -> set[str]:
+    """Build a project in a fresh interpreter and list which third-party renderers it imported."""
+    project.write("deck.yaml", cards)
+    code = ("import sys; from pathlib import Path; from deckgen.build import run_build; "
+            "assert not run_build(Path('cards'), Path('build')).failed; "
+            "print(' '.join(m for m in ('markdown_it', 'pygments') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_markdown_and_pygments_load_only_when_cards_need_them(project) -> None:
+    plain = "deck: D\ncards:\n  - id: a\n    q: Plain question?\n    a: Plain answer\n"
+    assert _modules_after_build(project, plain) == set()
+    inline = plain.replace("Plain answer", "'*Emphasised* answer'")
+    assert _modules_after_build(project, inline) == {"markdown_it"}
+    fenced = plain.replace("Plain answer", "|\n      ```python\n      x = 1\n      ```")
+    assert _modules_after_build(project, fenced) == {"markdown_it", "pygments"}
