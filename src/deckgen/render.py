@@ -107,15 +107,14 @@ def render_card(card: Card) -> tuple[Note, list[Problem]]:
             )
     extra, source = html_of.get("extra", ""), html_of.get("source", "")
     if card.kind == "cloze":
-        text = card.text
         fields: tuple[str, ...] = (html_of["text"], extra, source)
-        ordinals = cloze_ordinals(text) or (0,)
+        ordinals = cloze_ordinals(card.text) or (0,)
     else:
-        text = card.front
         fields = (html_of["front"], html_of["back"], extra, source, "y" if card.reverse else "")
         ordinals = (0, 1) if card.reverse else (0,)
-    # Plain text needs no HTML stripping: its sort text is the text itself, spaces collapsed.
-    sort_text = html_to_plain(fields[0]) if needs_markdown(text) else " ".join(text.split())
+    # HTML without tags or entities is the text itself: no stripping needed for the sort text.
+    body = fields[0]
+    sort_text = html_to_plain(body) if "<" in body or "&" in body else " ".join(body.split())
     unique_media = tuple(dict.fromkeys(media)) if media else ()
     digest = _digest(card, notetype.id, fields)
     return Note(card, notetype.id, fields, sort_text, ordinals, digest, unique_media), problems
