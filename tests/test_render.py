@@ -15,7 +15,8 @@ from deckgen import markdown
 from deckgen.markdown import markdown_to_html
 from deckgen.model import Card
 from deckgen.problems import Location
-from deckgen.render import field_html, html_to_plain, link_media, needs_markdown, render_card, text_to_html
+from deckgen.render import (code_spans_html, field_html, html_to_plain, link_media, needs_markdown,
+                            render_card, text_to_html)
 
 CASES = Path(__file__).parent / "render_cases"
 
@@ -65,6 +66,20 @@ def test_fast_path_gives_exactly_what_markdown_gives() -> None:
     assert len(fast) > 1000  # the property is checked on many plain texts, not a handful
     for text in fast:
         assert text_to_html(text) == markdown_to_html(text).html, repr(text)
+
+
+def test_code_span_fast_path_gives_exactly_what_markdown_gives() -> None:
+    rng = random.Random(6)
+    spans = [f"`{t}`" for t in _random_texts(3000, seed=8) if t and "`" not in t and "\n" not in t]
+    plain = [t for t in _random_texts(3000, seed=9) if "`" not in t]
+    mixed = ["".join(rng.choice((rng.choice(spans), rng.choice(plain), " "))
+                     for _ in range(rng.randint(1, 6))).strip() for _ in range(6000)]
+    simple = [t for t in mixed + _random_texts(6000, seed=5) if needs_markdown(t) and code_spans_html(t) is not None]
+    assert len(simple) > 1000
+    for text in simple:
+        assert code_spans_html(text) == markdown_to_html(text).html, repr(text)
+    assert code_spans_html("Use `tf.cond` and ` a ` here") == "Use <code>tf.cond</code> and <code>a</code> here"
+    assert code_spans_html("`a` and *b*") is None and code_spans_html("``a``") is None
 
 
 def test_one_line_shortcut_gives_exactly_what_the_block_parser_gives() -> None:

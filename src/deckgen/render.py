@@ -2,7 +2,7 @@
 
 Card text is Markdown (see `markdown.py`). Most card text has nothing Markdown would change,
 so it takes a fast path that gives the same HTML without the parser: escaped text with line
-breaks kept. Media are left as placeholders naming the file as written; `link_media` swaps in
+breaks kept; text whose only Markdown is `code` spans has a fast path of its own. Media are left as placeholders naming the file as written; `link_media` swaps in
 the bundled names once the files have been read.
 """
 
@@ -24,6 +24,8 @@ from deckgen.validate import CLOZE_PATTERN, TEXT_ATTRIBUTES
 _SPECIAL = re.compile(r"[\\`*_\[\]<&$~|\x00-\x08\x0b-\x1f\x7f]")
 _BLOCK_START = re.compile(r"[#>+=-]|\d{1,9}[.)]")
 _LINE_EDGES = re.compile(r"[ \t]\n|\n(?:[ \t\n#>+=-]|\d{1,9}[.)])")
+# A single-backtick code span on one line: `like this`.
+_CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _MEDIA_MARK = re.compile("\x00([^\x00]*)\x00")
 _BLOCK_TAG = re.compile(r"<(?:br|/?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|pre|h[1-6]|blockquote|hr))\b[^>]*>")
 _IMG_ALT = re.compile(r'<img [^>]*?alt="([^"]*)"[^>]*>')
@@ -51,6 +53,26 @@ def needs_markdown(text: str) -> bool:
     return "\n" in text and _LINE_EDGES.search(text) is not None
 
 
+def code_spans_html(text: str) -> str | None:
+    """Render text whose only Markdown is `code` spans without the parser; None for other text.
+
+    Programming cards often use backticks and nothing else; this gives them the parser's HTML
+    at the cost of a regex.
+    """
+    if "`" not in text or needs_markdown(_CODE_SPAN.sub("x", text)):
+        return None
+    parts: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        code = match.group(1)
+        if code[0] == code[-1] == " " and code.strip(" "):
+            code = code[1:-1]  # CommonMark drops one space of padding on each side
+        parts += [text_to_html(text[pos : match.start()]), "<code>", escape_text(code), "</code>"]
+        pos = match.end()
+    parts.append(text_to_html(text[pos:]))
+    return "".join(parts)
+
+
 @functools.lru_cache(maxsize=4096)  # a file's source is shared by all its cards
 def _rich_html(text: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]:
     from deckgen.markdown import markdown_to_html  # markdown-it loads only when text needs it
@@ -65,7 +87,8 @@ def field_html(text: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, 
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not needs_markdown(text):
         return text_to_html(text), (), ()
-    return _rich_html(text)
+    simple = code_spans_html(text)
+    return (simple, (), ()) if simple is not None else _rich_html(text)
 
 
 def html_to_plain(markup: str) -> str:
