@@ -9,6 +9,7 @@ from pathlib import Path
 
 from deckgen.compile import Compilation, compile_cards, read_cards
 from deckgen.lockfile import format_lock, parse_lock
+from deckgen.media import MediaLoader
 from deckgen.package import package_bytes
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
 from deckgen.sources import decode, display_path, read_sources
@@ -109,7 +110,9 @@ def run_build(
     problems += found
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
-    compilation = compile_cards(files, previous, time.time() if now is None else now)
+    # Media paths may not leave the project: the folder holding the card folder.
+    media = MediaLoader(cards_dir.resolve().parent)
+    compilation = compile_cards(files, previous, time.time() if now is None else now, media)
     problems += compilation.problems
     report = BuildReport(
         problems=tuple(sorted_problems(problems)),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
+from deckgen.media import MediaLoader, attach_media
 from deckgen.model import Card, Note, StampedNote
 from deckgen.notetypes import NOTETYPES
 from deckgen.package import PackagePlan
@@ -90,13 +92,34 @@ def _stamp_problems(card: Card, old: LockEntry | None) -> list[Problem]:
     return []
 
 
-def compile_cards(
-    files: list[FileCards], previous: dict[str, LockEntry], now: float
-) -> Compilation:
-    """Render, stamp and group validated cards into one package plan per top-level deck."""
+def _render_all(files: list[FileCards], media: MediaLoader) -> tuple[list[Note], dict[str, bytes], list[Problem]]:
+    """Render every card and bring in the media files its text names."""
+    notes: list[Note] = []
     problems: list[Problem] = []
+    for card in (card for file in files for card in file.cards):
+        note, found = render_card(card)
+        notes.append(note)
+        problems.extend(found)
+    notes, media_files, found = attach_media(notes, media)
+    # A file-level source is rendered for each of its cards: report what it causes once.
+    return notes, media_files, list(dict.fromkeys(problems + found))
+
+
+def _package_media(stamped: list[StampedNote], media_files: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
+    """List the media files a package's notes use, by name."""
+    names = sorted({ref.name for s in stamped for ref in s.note.media if ref.name})
+    return tuple((name, media_files[name]) for name in names)
+
+
+def compile_cards(
+    files: list[FileCards], previous: dict[str, LockEntry], now: float, media: MediaLoader | None = None
+) -> Compilation:
+    """Render, stamp and group validated cards into one package plan per top-level deck.
+
+    Media paths resolve through `media` (by default, files below the current folder).
+    """
     stamper = Stamper(previous, now)
-    notes = [render_card(card) for file in files for card in file.cards]
+    notes, media_files, problems = _render_all(files, media or MediaLoader(Path.cwd()))
     guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
     problems.extend(_guid_problems(guids))
 
@@ -131,6 +154,7 @@ def compile_cards(
             decks=tuple(sorted({s.note.card.deck for s in stamped})),
             notes=tuple(stamped),
             notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds),
+            media=_package_media(stamped, media_files),
         )
         counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))

@@ -8,6 +8,7 @@ from typing import Literal
 from deckgen.problems import Location
 
 CardKind = Literal["basic", "cloze"]
+MediaKind = Literal["image", "sound"]
 DECK_SEPARATOR = "::"
 
 
@@ -32,6 +33,16 @@ class Card:
     reverse: bool = False
     tags: tuple[str, ...] = ()
     guid: str | None = None
+    # (attribute, line, col) where each text value was written ("front", "back", ...), in the
+    # card's file; plain numbers because few builds ever need them.
+    field_positions: tuple[tuple[str, int, int], ...] = ()
+
+    def field_location(self, name: str) -> Location:
+        """Return where a text attribute's value was written, or the card's own position."""
+        for attribute, line, col in self.field_positions:
+            if attribute == name:
+                return Location(self.location.path, line, col)
+        return self.location
 
     @property
     def top_deck(self) -> str:
@@ -45,6 +56,17 @@ class Card:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """A media file a note's text points at, as written; `name` is set once the file is read."""
+
+    kind: MediaKind
+    target: str
+    card_file: str
+    location: Location
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """A card rendered into the fields of a note type, ready to package."""
 
@@ -54,6 +76,7 @@ class Note:
     sort_text: str
     ordinals: tuple[int, ...]
     content_hash: str
+    media: tuple[MediaRef, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,68 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 0.75em 0; }
   .card { font-size: 18px; }
   .dg { padding: 0.25em 0.25em; }
 }
+""" + """\
+.dg p, .dg ul, .dg ol, .dg blockquote, .dg table, .dg pre { margin: 0 0 0.6em; }
+.dg > div > :last-child { margin-bottom: 0; }
+.dg ul, .dg ol { padding-left: 1.4em; }
+.dg h1, .dg h2, .dg h3, .dg h4, .dg h5, .dg h6 { font-size: 1.1em; margin: 0.4em 0 0.3em; }
+.dg blockquote { padding-left: 0.8em; border-left: 3px solid #d0d7de; color: #4a5058; }
+.dg img { max-width: 100%; height: auto; vertical-align: middle; }
+.dg table { border-collapse: collapse; font-size: 0.9em; }
+.dg th, .dg td { border: 1px solid #d0d7de; padding: 0.2em 0.6em; }
+.dg th { background-color: #f6f8fa; }
+.dg code {
+  font-family: ui-monospace, "SF Mono", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono",
+    "Liberation Mono", "Noto Sans Mono CJK SC", monospace;
+  font-size: 0.85em;
+}
+.dg :not(pre) > code {
+  padding: 0.1em 0.3em; border-radius: 4px; color: #1f2328; background-color: #eef0f2;
+}
+.dg pre.dg-code {
+  padding: 0.6em 0.8em; border: 1px solid #d0d7de; border-radius: 6px; overflow-x: auto;
+  font-weight: 400; line-height: 1.45; text-align: left; white-space: pre; overflow-wrap: normal;
+  color: #1f2328; background-color: #f6f8fa;
+}
+.dg pre.dg-code code { font-size: 0.8em; }
+.dg-code .cloze { outline: 2px solid currentColor; outline-offset: 1px; border-radius: 2px; }
+.dg .cloze code, .nightMode .dg .cloze code, .night_mode .dg .cloze code { color: inherit; }
+""" + """\
+.dg-code .k, .dg-code .ow, .dg-code .cp { color: #cf222e; }
+.dg-code .kc, .dg-code .nb, .dg-code .m, .dg-code .na, .dg-code .se, .dg-code .gh, .dg-code .gu { color: #0550ae; }
+.dg-code .kt, .dg-code .nc, .dg-code .ne { color: #953800; }
+.dg-code .nf, .dg-code .nd { color: #8250df; }
+.dg-code .nt { color: #116329; }
+.dg-code .s { color: #0a3069; }
+.dg-code .c { color: #59636e; font-style: italic; }
+.dg-code .gi { color: #116329; background-color: #dafbe1; }
+.dg-code .gd { color: #82071e; background-color: #ffebe9; }
+.dg-code .gp { color: #59636e; }
+.dg-code .ge { font-style: italic; }
+.dg-code .gs, .dg-code .gh, .dg-code .gu { font-weight: 700; }
+.dg-code .err { color: #82071e; }
+""" + """\
+.nightMode .dg blockquote, .night_mode .dg blockquote { border-left-color: #444851; color: #b8bcc2; }
+.nightMode .dg th, .night_mode .dg th, .nightMode .dg td, .night_mode .dg td { border-color: #444851; }
+.nightMode .dg th, .night_mode .dg th { background-color: #2b2d31; }
+.nightMode .dg :not(pre) > code, .night_mode .dg :not(pre) > code { color: #e6e6e6; background-color: #34363c; }
+.nightMode .dg pre.dg-code, .night_mode .dg pre.dg-code { color: #e6e6e6; background-color: #2b2d31; border-color: #3d4048; }
+.nightMode .dg img, .night_mode .dg img { background-color: #f6f8fa; border-radius: 4px; }
+.nightMode .dg-code .k, .night_mode .dg-code .k, .nightMode .dg-code .ow, .night_mode .dg-code .ow,
+.nightMode .dg-code .cp, .night_mode .dg-code .cp { color: #ff7b72; }
+.nightMode .dg-code .kc, .night_mode .dg-code .kc, .nightMode .dg-code .nb, .night_mode .dg-code .nb,
+.nightMode .dg-code .m, .night_mode .dg-code .m, .nightMode .dg-code .na, .night_mode .dg-code .na,
+.nightMode .dg-code .se, .night_mode .dg-code .se, .nightMode .dg-code .gh, .night_mode .dg-code .gh,
+.nightMode .dg-code .gu, .night_mode .dg-code .gu { color: #79c0ff; }
+.nightMode .dg-code .kt, .night_mode .dg-code .kt, .nightMode .dg-code .nc, .night_mode .dg-code .nc,
+.nightMode .dg-code .ne, .night_mode .dg-code .ne { color: #ffa657; }
+.nightMode .dg-code .nf, .night_mode .dg-code .nf, .nightMode .dg-code .nd, .night_mode .dg-code .nd { color: #d2a8ff; }
+.nightMode .dg-code .nt, .night_mode .dg-code .nt { color: #7ee787; }
+.nightMode .dg-code .s, .night_mode .dg-code .s { color: #a5d6ff; }
+.nightMode .dg-code .c, .night_mode .dg-code .c, .nightMode .dg-code .gp, .night_mode .dg-code .gp { color: #9da5b0; }
+.nightMode .dg-code .gi, .night_mode .dg-code .gi { color: #aff5b4; background-color: #033a16; }
+.nightMode .dg-code .gd, .night_mode .dg-code .gd { color: #ffdcd7; background-color: #67060c; }
+.nightMode .dg-code .err, .night_mode .dg-code .err { color: #ffa198; }
 """
 
 _BACK_DETAILS = (

@@ -35,6 +35,7 @@ class PackagePlan:
     decks: tuple[str, ...]
     notes: tuple[StampedNote, ...]
     notetypes: tuple[tuple[NoteType, int], ...]  # each used type with its modification time
+    media: tuple[tuple[str, bytes], ...] = ()  # (name in Anki's media folder, bytes), sorted by name
 
 
 def _with_parents(decks: Iterable[str]) -> list[str]:
@@ -168,9 +169,13 @@ def _collection_bytes(plan: PackagePlan) -> bytes:
 
 def package_bytes(plan: PackagePlan) -> bytes:
     """Return the .apkg file for a plan: deflated, with fixed entry dates and order."""
+    # Anki's media map names each bundled file by its zip entry: {"0": "dg-1a2b.png", ...}.
+    media_map = json.dumps({str(i): name for i, (name, _) in enumerate(plan.media)}).encode("utf-8")
+    entries = [("collection.anki2", _collection_bytes(plan)), ("media", media_map)]
+    entries += [(str(i), data) for i, (_, data) in enumerate(plan.media)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in (("collection.anki2", _collection_bytes(plan)), ("media", b"{}")):
+        for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

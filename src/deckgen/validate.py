@@ -15,6 +15,8 @@ CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "gui
 CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::")
 CARD_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 BOOLEANS = {"true": True, "false": False}
+# The card attribute each text key fills, for locating errors found in that text later.
+TEXT_ATTRIBUTES = {"q": "front", "a": "back", "cloze": "text", "extra": "extra", "source": "source"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,16 @@ class _Checker:
             return None
         return DECK_SEPARATOR.join(parts)
 
-    def card(self, node: Node, deck: str, file_tags: tuple[str, ...], file_source: str) -> Card | None:
+    def text_positions(self, found: dict, file_source_at: Node | None) -> tuple[tuple[str, int, int], ...]:
+        """Locate the value of each text key a card has (its file's source when it has none)."""
+        spots = tuple((attr, found[key][1].line, found[key][1].col)
+                      for key, attr in TEXT_ATTRIBUTES.items() if key in found)
+        if "source" not in found and file_source_at is not None:
+            spots += (("source", file_source_at.line, file_source_at.col),)
+        return spots
+
+    def card(self, node: Node, deck: str, file_tags: tuple[str, ...], file_source: str,
+             file_source_at: Node | None = None) -> Card | None:
         if not isinstance(node, Mapping):
             self.fail(node, "wrong-type", f"each card must be a mapping with 'id', not {kind_of(node)}")
             return None
@@ -124,7 +135,8 @@ class _Checker:
             if len(self.problems) > errors_before or card_id is None or text is None:
                 return None
             return Card(card_id, "cloze", deck, self.at(node), text=text, extra=extra,
-                        source=source, tags=tags, guid=guid)
+                        source=source, tags=tags, guid=guid,
+                        field_positions=self.text_positions(found, file_source_at))
         if "q" not in found and "a" not in found:
             self.fail(node, "missing-key", f"{where} needs 'q' and 'a' (or 'cloze')")
             return None
@@ -133,7 +145,8 @@ class _Checker:
         if len(self.problems) > errors_before or card_id is None or front is None or back is None:
             return None
         return Card(card_id, "basic", deck, self.at(node), front=front, back=back, extra=extra,
-                    source=source, reverse=bool(reverse), tags=tags, guid=guid)
+                    source=source, reverse=bool(reverse), tags=tags, guid=guid,
+                    field_positions=self.text_positions(found, file_source_at))
 
     def boolean(self, found: dict, name: str) -> bool | None:
         if name not in found:
@@ -152,6 +165,7 @@ class _Checker:
         deck = self.deck(found, root)
         file_tags = self.tags(found)
         file_source = self.text(found, "source", False, root, "the file") or ""
+        file_source_at = found["source"][1] if file_source else None
         if "cards" not in found:
             self.fail(root, "missing-key", "the file is missing 'cards'")
             return ()
@@ -163,7 +177,7 @@ class _Checker:
             self.fail(cards_node, "empty-value", "'cards' is empty")
             return ()
         # Check every card's shape even under a bad deck name, so all mistakes show at once.
-        cards = [self.card(node, deck or "?", file_tags, file_source) for node in cards_node.items]
+        cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at) for node in cards_node.items]
         return tuple(card for card in cards if card is not None) if deck else ()
 
 
