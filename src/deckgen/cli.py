@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import click
 
@@ -18,21 +20,40 @@ _lock_option = click.option(
 )
 
 
+def _output_options(command: Callable) -> Callable:
+    """Add -q/--quiet and --format, for scripts and CI."""
+    command = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                           help="json: one JSON document on stdout with every problem and the summary.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="deckgen")
 def main() -> None:
     """Compile YAML question/answer cards into Anki decks that keep your review history."""
 
 
-def _finish(report, verb: str) -> None:
-    from deckgen.report import format_problems, format_summary
+def _emit(command: str, problems: Iterable, failed: bool, lines: Iterable[str], summary: dict[str, Any],
+          fmt: str, quiet: bool) -> None:
+    """Print a command's outcome as text or JSON and exit 1 when it failed."""
+    from deckgen.report import format_json, format_problems
 
-    for line in format_problems(report.problems):
-        click.echo(line, err=True)
-    if report.failed:
+    if fmt == "json":
+        click.echo(format_json(command, problems, failed, summary))
+    else:
+        for line in format_problems(problems, quiet):
+            click.echo(line, err=True)
+        if not (failed or quiet):
+            for line in lines:
+                click.echo(line)
+    if failed:
         click.get_current_context().exit(1)
-    for line in format_summary(report, verb):
-        click.echo(line)
+
+
+def _finish(report, command: str, verb: str, fmt: str, quiet: bool) -> None:
+    from deckgen.report import build_summary, format_summary
+
+    _emit(command, report.problems, report.failed, format_summary(report, verb), build_summary(report), fmt, quiet)
 
 
 @main.command()
@@ -40,23 +61,30 @@ def _finish(report, verb: str) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Folder the .apkg packages are written to.")
 @_lock_option
-def build(cards_dir: Path, out_dir: Path, lock_path: Path | None) -> None:
+@_output_options
+def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Build one .apkg package per top-level deck."""
     from deckgen.build import run_build
+    from deckgen.progress import no_progress, terminal_progress
 
+    bar = None if quiet or fmt == "json" else terminal_progress(sys.stdout, sys.stderr)
     try:
-        report = run_build(cards_dir, out_dir, lock_path)
+        report = run_build(cards_dir, out_dir, lock_path, progress=bar or no_progress)
     except OSError as exc:
         raise click.ClickException(f"cannot write output: {exc}") from exc
-    _finish(report, "built")
+    finally:
+        if bar:
+            bar.close()
+    _finish(report, "build", "built", fmt, quiet)
 
 
 @main.command()
 @_cards_option
 @_lock_option
-def check(cards_dir: Path, lock_path: Path | None) -> None:
+@_output_options
+def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Validate the card files without writing anything (exit 1 on errors)."""
     from deckgen.build import run_build
 
     report = run_build(cards_dir, Path("build"), lock_path, write=False)
-    _finish(report, "would write")
+    _finish(report, "check", "would write", fmt, quiet)

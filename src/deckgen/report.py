@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import dataclasses
+import json
+from typing import Any, Iterable
 
 from deckgen.build import BuildReport
 from deckgen.problems import Problem
@@ -12,15 +14,41 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def format_problems(problems: Iterable[Problem]) -> list[str]:
-    """Render each problem compiler-style, then a count line."""
+def _counts(problems: list[Problem]) -> tuple[int, int]:
+    errors = sum(1 for p in problems if p.severity == "error")
+    return errors, len(problems) - errors
+
+
+def format_problems(problems: Iterable[Problem], quiet: bool = False) -> list[str]:
+    """Render each problem compiler-style, then a count line (left out when quiet)."""
     problems = list(problems)
     lines = [str(problem) for problem in problems]
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    if problems:
+    errors, warnings = _counts(problems)
+    if problems and not quiet:
         lines.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     return lines
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    """Describe a problem as the flat JSON object scripts and CI read."""
+    where = problem.location
+    return {"path": where.path, "line": where.line, "col": where.col, "severity": problem.severity,
+            "code": problem.code, "message": problem.message}
+
+
+def format_json(command: str, problems: Iterable[Problem], failed: bool, summary: dict[str, Any]) -> str:
+    """Render a command's whole outcome as one JSON document."""
+    problems = list(problems)
+    errors, warnings = _counts(problems)
+    document = {"command": command, "ok": not failed, "errors": errors, "warnings": warnings,
+                "problems": [problem_record(p) for p in problems], "summary": summary}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def build_summary(report: BuildReport) -> dict[str, Any]:
+    """Describe a build's packages and removed cards as JSON-ready data."""
+    return {"packages": [dataclasses.asdict(package) for package in report.packages],
+            "removed": list(report.removed), "lock_found": report.lock_found, "wrote": report.wrote}
 
 
 def format_summary(report: BuildReport, verb: str) -> list[str]:
