@@ -64,7 +64,7 @@ def _read_lock(path: Path) -> tuple[str | None, list[Problem]]:
     return text, [warning(p.location, "lock-damaged", p.message) for p in problems]
 
 
-def _write_atomically(files: dict[Path, bytes]) -> None:
+def write_atomically(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary name beside it, then rename all into place."""
     temps: list[tuple[Path, Path]] = []
     try:
@@ -163,5 +163,5 @@ def run_build(
     if new_lock != project.lock_text:
         outputs[project.lock_path] = new_lock.encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomically(outputs)
+    write_atomically(outputs)
     return BuildReport(report.problems, report.packages, report.removed, report.lock_found, wrote=True)

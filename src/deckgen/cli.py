@@ -88,3 +88,28 @@ def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> Non
 
     report = run_build(cards_dir, Path("build"), lock_path, write=False)
     _finish(report, "check", "would write", fmt, quiet)
+
+
+_out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+    show_default=True, help="Folder the page is written to.",
+)
+_editor_option = click.option(
+    "--editor-url", default="", metavar="TEMPLATE",
+    help="Link each card to your editor, e.g. 'vscode://file/{path}:{line}:{col}' (default: plain file links).",
+)
+
+
+@main.command()
+@_cards_option
+@_out_option
+@_lock_option
+@_editor_option
+@_output_options
+def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, editor_url: str, quiet: bool, fmt: str) -> None:
+    """Write build/preview.html: every card's front and back, as Anki shows them."""
+    from deckgen.preview import run_preview
+    from deckgen.report import format_preview, preview_summary
+
+    report = run_preview(cards_dir, out_dir, lock_path, editor_url=editor_url)
+    _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)

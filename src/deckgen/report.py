@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from deckgen.build import BuildReport
 from deckgen.problems import Problem
+
+if TYPE_CHECKING:  # only for annotations: each command imports its own module
+    from deckgen.preview import PreviewReport
 
 
 def _plural(count: int, word: str) -> str:
@@ -69,3 +72,15 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
             "a package cannot delete notes, so delete them in Anki if you no longer want them"
         )
     return lines
+
+
+def format_preview(report: PreviewReport) -> list[str]:
+    """Say where the preview page is and what it shows."""
+    return [f"wrote {report.path}: {_plural(report.cards, 'card')} from {_plural(report.notes, 'note')} "
+            f"in {_plural(report.decks, 'deck')}"]
+
+
+def preview_summary(report: PreviewReport) -> dict[str, Any]:
+    """Describe the preview page as JSON-ready data."""
+    return {"path": report.path, "cards": report.cards, "notes": report.notes, "decks": report.decks,
+            "wrote": report.wrote}
