@@ -113,3 +113,23 @@ def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, editor_url: 
 
     report = run_preview(cards_dir, out_dir, lock_path, editor_url=editor_url)
     _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)
+
+
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Settings file  [default: deckgen.toml beside the card folder]",
+)
+
+
+@main.command()
+@_cards_option
+@_config_option
+@click.option("--strict", is_flag=True, help="Exit 1 when there is any warning (for CI).")
+@_output_options
+def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, fmt: str) -> None:
+    """Warn about cards that are hard to learn from: duplicates, leaked answers, long answers..."""
+    from deckgen.lint import run_lint
+    from deckgen.report import format_lint, lint_summary
+
+    report = run_lint(cards_dir, config_path, strict=strict)
+    _emit("lint", report.problems, report.failed, format_lint(report), lint_summary(report), fmt, quiet)

@@ -10,6 +10,7 @@ from deckgen.build import BuildReport
 from deckgen.problems import Problem
 
 if TYPE_CHECKING:  # only for annotations: each command imports its own module
+    from deckgen.lint import LintReport
     from deckgen.preview import PreviewReport
 
 
@@ -84,3 +85,15 @@ def preview_summary(report: PreviewReport) -> dict[str, Any]:
     """Describe the preview page as JSON-ready data."""
     return {"path": report.path, "cards": report.cards, "notes": report.notes, "decks": report.decks,
             "wrote": report.wrote}
+
+
+def format_lint(report: LintReport) -> list[str]:
+    """Sum up a lint run whose problems were already printed."""
+    if report.problems:
+        return []
+    return [f"no lint warnings in {_plural(report.cards, 'card')}"]
+
+
+def lint_summary(report: LintReport) -> dict[str, Any]:
+    """Describe a lint run as JSON-ready data."""
+    return {"cards": report.cards, "strict": report.strict}

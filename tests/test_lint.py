@@ -1,0 +1,87 @@
+"""Lint rules by case files: each folder under lint_cases/ is a project and the warnings it must give."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deckgen.lintrules import RULES
+
+from conftest import Project
+
+CASES = Path(__file__).parent / "lint_cases"
+_LOCATED = re.compile(r"^(.+?):(\d+):\d+: (?:warning|error): .* \(([a-z0-9-]+)\)$")
+
+
+def _located(stderr: str) -> list[str]:
+    """Reduce output lines to `path:line: code`, the form expected.txt uses."""
+    found = []
+    for line in stderr.splitlines():
+        match = _LOCATED.match(line)
+        if match:
+            found.append(f"{match.group(1)}:{match.group(2)}: {match.group(3)}")
+    return sorted(found)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
+def test_lint_case(case: str, tmp_path: Path) -> None:
+    root = tmp_path / case
+    shutil.copytree(CASES / case, root)
+    expected = sorted((root / "expected.txt").read_text(encoding="utf-8").splitlines())
+
+    result = Project(root).run("lint")
+
+    assert _located(result.stderr) == expected
+    has_errors = ": error: " in result.stderr
+    assert result.exit_code == (1 if has_errors else 0)
+    strict = Project(root).run("lint", "--strict")
+    assert strict.exit_code == (1 if expected else 0)
+
+
+def test_every_rule_has_a_case_and_a_documented_example() -> None:
+    covered = {line.split(": ")[-1] for case in CASES.iterdir() for line in (case / "expected.txt").read_text().splitlines()}
+    for code, check in RULES.items():
+        assert code in covered, code
+        doc = check.__doc__ or ""
+        assert "Warns:" in doc and "Passes:" in doc, code
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
+
+
+def test_lint_json_and_quiet_output(project) -> None:
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: Who built Google's JAX?\n    a: Google\n")
+    result = project.run("lint", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["command"] == "lint" and document["ok"] and document["warnings"] == 3
+    assert {"path": "cards/a.yaml", "line": 4, "col": 8, "severity": "warning", "code": "answer-in-question",
+            "message": "the question contains its answer 'google'"} in document["problems"]
+    assert document["summary"] == {"cards": 1, "strict": False}
+    quiet = project.run("lint", "-q")
+    assert quiet.stdout == "" and quiet.stderr.count("\n") == 3  # no count line
+
+
+def test_clean_cards_say_so_and_bad_cards_fail(project) -> None:
+    shutil.copytree(CASES / "clean" / "cards", project.cards, dirs_exist_ok=True)
+    result = project.run("lint")
+    assert result.exit_code == 0 and result.stdout == "no lint warnings in 3 cards\n"
+    project.write("bad.yaml", "deck: D\ncards:\n  - id: x\n    q: only\n")
+    result = project.run("lint")
+    assert result.exit_code == 1 and "error: card 'x' is missing 'a'" in result.stderr
+
+
+def test_nolint_must_be_a_list(project) -> None:
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: Q?\n    a: A\n    nolint: answer-too-long\n")
+    result = project.run("build")
+    assert result.exit_code == 1
+    assert "cards/a.yaml:6:13: error: 'nolint' must be a list of texts" in result.stderr
+
+
+def test_settings_syntax_error_is_located() -> None:
+    from deckgen.config import parse_config
+
+    config, problems = parse_config("[lint]\nmax-answer-words = = 3\n", "deckgen.toml", frozenset(RULES))
+    assert [(str(p.location), p.code) for p in problems] == [("deckgen.toml:2:20", "config-syntax")]
+    assert config.lint.max_answer_words == 15  # defaults stand in
