@@ -82,7 +82,8 @@ def write_atomically(files: dict[Path, bytes]) -> None:
             temp.unlink(missing_ok=True)
 
 
-def _reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ...]:
+def package_reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ...]:
+    """Describe each planned package and how its notes compare with the lock file."""
     return tuple(
         PackageReport(
             path=display_path(out_dir / planned.filename),
@@ -145,7 +146,7 @@ def run_build(
     compilation = project.compilation
     report = BuildReport(
         problems=project.problems,
-        packages=_reports(compilation, out_dir),
+        packages=package_reports(compilation, out_dir),
         removed=tuple(entry.key for entry in compilation.removed),
         lock_found=project.lock_text is not None,
     )

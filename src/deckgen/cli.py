@@ -133,3 +133,18 @@ def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, f
 
     report = run_lint(cards_dir, config_path, strict=strict)
     _emit("lint", report.problems, report.failed, format_lint(report), lint_summary(report), fmt, quiet)
+
+
+@main.command()
+@_cards_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Folder the packages would be written to.")
+@_lock_option
+@_output_options
+def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
+    """Count cards per deck and tag; tell what the next import will add, change and leave behind."""
+    from deckgen.report import format_stats, stats_summary
+    from deckgen.stats import run_stats
+
+    report = run_stats(cards_dir, out_dir, lock_path)
+    _emit("stats", report.problems, report.failed, format_stats(report), stats_summary(report), fmt, quiet)

@@ -12,6 +12,7 @@ from deckgen.problems import Problem
 if TYPE_CHECKING:  # only for annotations: each command imports its own module
     from deckgen.lint import LintReport
     from deckgen.preview import PreviewReport
+    from deckgen.stats import StatsReport
 
 
 def _plural(count: int, word: str) -> str:
@@ -97,3 +98,39 @@ def format_lint(report: LintReport) -> list[str]:
 def lint_summary(report: LintReport) -> dict[str, Any]:
     """Describe a lint run as JSON-ready data."""
     return {"cards": report.cards, "strict": report.strict}
+
+
+def _table(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
+    width = max((len(name) for name, _ in rows), default=0)
+    return [f"{indent}{name:<{width}}  {value}" for name, value in rows]
+
+
+def format_stats(report: StatsReport) -> list[str]:
+    """Describe the cards per deck and tag, and what the next import will do."""
+    lines = ["Decks (notes / cards):"]
+    lines += _table([(d.deck, f"{d.notes} / {d.cards}") for d in report.decks])
+    lines.append("Tags (cards):" if report.tags else "Tags: none")
+    lines += _table([(tag, str(count)) for tag, count in report.tags])
+    for package in report.packages:
+        lines.append(f"Next import of {package.path}: {package.new} new, {package.changed} changed, "
+                     f"{package.unchanged} unchanged")
+    if not report.lock_found:
+        lines.append("no lock file yet: every note counts as new")
+    if report.removed:
+        lines.append(f"Removed from the sources since the last build: {_plural(len(report.removed), 'card')}")
+        lines += _table([(entry.key, entry.deck) for entry in report.removed])
+        lines.append("A package cannot delete notes. To find these in Anki, paste this into the Browse "
+                     f"window's search bar, check them, and delete them: {report.anki_search}")
+    return lines
+
+
+def stats_summary(report: StatsReport) -> dict[str, Any]:
+    """Describe the statistics as JSON-ready data."""
+    return {
+        "decks": [dataclasses.asdict(deck) for deck in report.decks],
+        "tags": [{"tag": tag, "cards": count} for tag, count in report.tags],
+        "packages": [dataclasses.asdict(package) for package in report.packages],
+        "removed": [{"card": e.key, "deck": e.deck, "note_id": e.note_id} for e in report.removed],
+        "anki_search": report.anki_search,
+        "lock_found": report.lock_found,
+    }
