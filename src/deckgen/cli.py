@@ -148,3 +148,11 @@ def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, f
 
     report = run_stats(cards_dir, out_dir, lock_path)
     _emit("stats", report.problems, report.failed, format_stats(report), stats_summary(report), fmt, quiet)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of card files, for editors' completion and validation."""
+    from importlib import resources
+
+    click.echo(resources.files("deckgen").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
