@@ -156,3 +156,32 @@ def schema() -> None:
     from importlib import resources
 
     click.echo(resources.files("deckgen").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
+@click.argument("deck")
+@_cards_option
+@click.option("--path", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to create the file  [default: from the deck name, e.g. cards/topic/sub.yaml]")
+def new(deck: str, cards_dir: Path, path: Path | None) -> None:
+    """Create a card file for DECK (e.g. "Topic::Sub") with one example card."""
+    from deckgen.scaffold import ScaffoldError, new_card_file
+    from deckgen.sources import display_path
+
+    try:
+        created = new_card_file(cards_dir, deck, path)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {display_path(created)}")
+
+
+@main.command()
+@_cards_option
+@click.option("--dry-run", is_flag=True, help="Show the ids that would be added; change no file.")
+def ids(cards_dir: Path, dry_run: bool) -> None:
+    """Add an id to every card that has none, changing nothing else in the files."""
+    from deckgen.report import format_ids
+    from deckgen.scaffold import run_ids
+
+    report = run_ids(cards_dir, write=not dry_run)
+    _emit("ids", report.problems, report.failed, format_ids(report, dry_run), {}, "text", False)

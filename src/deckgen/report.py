@@ -12,6 +12,7 @@ from deckgen.problems import Problem
 if TYPE_CHECKING:  # only for annotations: each command imports its own module
     from deckgen.lint import LintReport
     from deckgen.preview import PreviewReport
+    from deckgen.scaffold import IdsReport
     from deckgen.stats import StatsReport
 
 
@@ -134,3 +135,13 @@ def stats_summary(report: StatsReport) -> dict[str, Any]:
         "anki_search": report.anki_search,
         "lock_found": report.lock_found,
     }
+
+
+def format_ids(report: IdsReport, dry_run: bool) -> list[str]:
+    """List each id added, then a count."""
+    verb = "would add" if dry_run else "added"
+    lines = [f"{added.location}: {verb} id '{added.card_id}'" for added in report.added]
+    if not report.added:
+        return ["every card has an id"]
+    files = len({added.location.path for added in report.added})
+    return lines + [f"{verb} {_plural(len(report.added), 'id')} in {_plural(files, 'file')}"]
