@@ -143,6 +143,13 @@ def run_build(
 ) -> BuildReport:
     """Compile the card folder; write packages and lock file only when nothing is wrong."""
     project = load_project(cards_dir, lock_path, now=now, progress=progress)
+    return build_project(project, out_dir, write=write, progress=progress)
+
+
+def build_project(
+    project: LoadedProject, out_dir: Path, *, write: bool = True, progress: ProgressFn = no_progress
+) -> BuildReport:
+    """Write a loaded project's packages and lock file, unless it has errors."""
     compilation = project.compilation
     report = BuildReport(
         problems=project.problems,

@@ -185,3 +185,21 @@ def ids(cards_dir: Path, dry_run: bool) -> None:
 
     report = run_ids(cards_dir, write=not dry_run)
     _emit("ids", report.problems, report.failed, format_ids(report, dry_run), {}, "text", False)
+
+
+@main.command()
+@_cards_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Folder the packages and preview.html are written to.")
+@_lock_option
+@_config_option
+@_editor_option
+def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str) -> None:
+    """Rebuild the packages and the preview whenever a card file changes (Ctrl-C stops)."""
+    from deckgen.watch import WatchSession, card_changes, watch_loop
+
+    if not cards_dir.is_dir():
+        raise click.ClickException(f"card folder '{cards_dir}' does not exist")
+    session = WatchSession(cards_dir, out_dir, lambda line, err: click.echo(line, err=err),
+                           lock_path, config_path, editor_url)
+    watch_loop(session, card_changes(cards_dir))

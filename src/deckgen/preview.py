@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from deckgen.build import load_project, write_atomically
+from deckgen.build import LoadedProject, load_project, write_atomically
 from deckgen.cardview import card_views
 from deckgen.model import DECK_SEPARATOR, Note
 from deckgen.notetypes import NOTETYPES
@@ -174,7 +174,13 @@ def run_preview(
     media: Mapping[str, bytes] | None = None,
 ) -> PreviewReport:
     """Compile the cards and write `<out_dir>/preview.html`, unless a card has an error."""
-    project = load_project(cards_dir, lock_path)
+    return write_preview(load_project(cards_dir, lock_path), out_dir, editor_url=editor_url, media=media)
+
+
+def write_preview(
+    project: LoadedProject, out_dir: Path, *, editor_url: str = "", media: Mapping[str, bytes] | None = None
+) -> PreviewReport:
+    """Write a loaded project's preview page, unless it has errors (the last good page stays)."""
     target = out_dir / PREVIEW_NAME
     shown = display_path(target)
     if project.failed:
