@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Protocol, TextIO
+from typing import Callable, TextIO
 
 # Called as progress(stage, done, total) by the pipeline's slow loops.
 ProgressFn = Callable[[str, int, int], None]
 
 _WIDTH = 24
-
-
-class _Clock(Protocol):
-    def __call__(self) -> float: ...
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -25,7 +21,7 @@ class TerminalProgress:
     Short builds print nothing, so the usual output is not interleaved with a flickering bar.
     """
 
-    def __init__(self, stream: TextIO, delay: float = 1.0, clock: _Clock = time.monotonic) -> None:
+    def __init__(self, stream: TextIO, delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.delay = delay
         self.clock = clock
