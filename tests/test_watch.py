@@ -53,12 +53,13 @@ def test_rounds_rebuild_report_problems_and_keep_the_last_good_build(project, mo
     assert "built build/demo.apkg: Demo - 1 deck, 1 note (1 card): 0 new, 1 changed, 0 unchanged" in out
 
 
-def test_lint_warnings_are_printed_but_do_not_stop_the_build(project, monkeypatch) -> None:
-    project.write("a.yaml", GOOD.replace("tags: [demo]\n", ""))
+def test_lint_warnings_are_printed_once_and_do_not_stop_the_build(project, monkeypatch) -> None:
+    card_file = project.write("a.yaml", GOOD.replace("tags: [demo]\n", ""))
     lines: list[tuple[str, bool]] = []
-    watch_loop(session_for(project, lines, monkeypatch), [])
-    assert ("cards/a.yaml:4:5: warning: card 'one' has no tag; add a topic tag to it or its file (missing-topic-tag)",
-            True) in lines
+    warning = "cards/a.yaml:4:5: warning: card 'one' has no tag; add a topic tag to it or its file (missing-topic-tag)"
+    watch_loop(session_for(project, lines, monkeypatch), [{card_file}])
+    err = [line for line, is_err in lines if is_err]
+    assert err == [warning, "0 errors, 1 warning", "0 errors, 1 warning (1 shown before)"]
     assert project.package().is_file()
 
 

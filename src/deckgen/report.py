@@ -28,11 +28,16 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
 def format_problems(problems: Iterable[Problem], quiet: bool = False) -> list[str]:
     """Render each problem compiler-style, then a count line (left out when quiet)."""
     problems = list(problems)
-    lines = [str(problem) for problem in problems]
+    return [str(problem) for problem in problems] + ([] if quiet else format_count(problems))
+
+
+def format_count(problems: list[Problem], repeated: int = 0) -> list[str]:
+    """Count errors and warnings, saying how many were already shown; nothing when there are none."""
+    if not problems:
+        return []
     errors, warnings = _counts(problems)
-    if problems and not quiet:
-        lines.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
-    return lines
+    again = f" ({repeated} shown before)" if repeated else ""
+    return [f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}{again}"]
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:

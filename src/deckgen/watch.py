@@ -18,7 +18,7 @@ from deckgen.config import default_config_path, read_config
 from deckgen.lint import KNOWN_CODES, lint
 from deckgen.preview import write_preview
 from deckgen.problems import sorted_problems
-from deckgen.report import format_preview, format_problems, format_summary
+from deckgen.report import format_count, format_preview, format_problems, format_summary
 from deckgen.sources import CARD_SUFFIXES, display_path
 
 # Called as echo(line, err) so the CLI can use click.echo and tests can collect lines.
@@ -38,6 +38,7 @@ class WatchSession:
     clock: Callable[[], str] = field(default=lambda: time.strftime("%H:%M:%S"))
     rounds: int = 0
     had_problems: bool = False
+    shown: frozenset[str] = frozenset()  # the warnings printed last round, not repeated while they stay
 
     def rebuild(self, changed: Iterable[Path] = ()) -> bool:
         """Build, lint and write the preview once; print what happened. Return True when it built."""
@@ -48,8 +49,11 @@ class WatchSession:
         config, config_problems = read_config(self.config_path or default_config_path(self.cards_dir), KNOWN_CODES)
         warnings = [] if project.failed else lint(list(project.files), config.lint)
         problems = sorted_problems([*project.problems, *config_problems, *warnings])
-        for line in format_problems(problems):
+        fresh = [p for p in problems if p.severity == "error" or str(p) not in self.shown]
+        for line in format_problems(fresh, quiet=True) + format_count(problems, len(problems) - len(fresh)):
             self.echo(line, True)
+        if not project.failed:  # lint ran: remember its warnings
+            self.shown = frozenset(str(p) for p in problems if p.severity == "warning")
         if project.failed:
             self.echo("not built: fix the errors above; the last good build stays in place", False)
             self.had_problems = True
