@@ -19,6 +19,17 @@ _lock_option = click.option(
     help="Lock file recording when each card changed  [default: deckgen.lock beside the card folder]",
 )
 
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Settings file  [default: deckgen.toml beside the card folder]",
+)
+
+
+def _out_option(what: str) -> Callable:
+    """Add --out, the build folder, saying what goes there."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+                        show_default=True, help=f"Folder {what}.")
+
 
 def _output_options(command: Callable) -> Callable:
     """Add -q/--quiet and --format, for scripts and CI."""
@@ -58,8 +69,7 @@ def _finish(report, command: str, verb: str, fmt: str, quiet: bool) -> None:
 
 @main.command()
 @_cards_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder the .apkg packages are written to.")
+@_out_option("the .apkg packages are written to")
 @_lock_option
 @_output_options
 def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
@@ -90,10 +100,6 @@ def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> Non
     _finish(report, "check", "would write", fmt, quiet)
 
 
-_out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-    show_default=True, help="Folder the page is written to.",
-)
 _editor_option = click.option(
     "--editor-url", default="", metavar="TEMPLATE",
     help="Link each card to your editor, e.g. 'vscode://file/{path}:{line}:{col}' (default: plain file links).",
@@ -102,7 +108,7 @@ _editor_option = click.option(
 
 @main.command()
 @_cards_option
-@_out_option
+@_out_option("preview.html is written to")
 @_lock_option
 @_editor_option
 @_output_options
@@ -113,12 +119,6 @@ def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, editor_url: 
 
     report = run_preview(cards_dir, out_dir, lock_path, editor_url=editor_url)
     _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)
-
-
-_config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Settings file  [default: deckgen.toml beside the card folder]",
-)
 
 
 @main.command()
@@ -137,8 +137,7 @@ def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, f
 
 @main.command()
 @_cards_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder the packages would be written to.")
+@_out_option("the packages would be written to")
 @_lock_option
 @_output_options
 def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
@@ -164,7 +163,7 @@ def schema() -> None:
 @click.option("--path", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to create the file  [default: from the deck name, e.g. cards/topic/sub.yaml]")
 def new(deck: str, cards_dir: Path, path: Path | None) -> None:
-    """Create a card file for DECK (e.g. "Topic::Sub") with one example card."""
+    """Create a card file for DECK, such as "Topic::Sub", with one example card."""
     from deckgen.scaffold import ScaffoldError, new_card_file
     from deckgen.sources import display_path
 
@@ -189,8 +188,7 @@ def ids(cards_dir: Path, dry_run: bool) -> None:
 
 @main.command()
 @_cards_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder the packages and preview.html are written to.")
+@_out_option("the packages and preview.html are written to")
 @_lock_option
 @_config_option
 @_editor_option
