@@ -6,7 +6,6 @@ is about (its `nolint` list can silence it), where to point, and a message. Code
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
