@@ -85,3 +85,18 @@ def test_settings_syntax_error_is_located() -> None:
     config, problems = parse_config("[lint]\nmax-answer-words = = 3\n", "deckgen.toml", frozenset(RULES))
     assert [(str(p.location), p.code) for p in problems] == [("deckgen.toml:2:20", "config-syntax")]
     assert config.lint.max_answer_words == 15  # defaults stand in
+
+
+def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None:
+    import random
+
+    from deckgen.lintrules import contained_pairs
+
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(12)]
+    sets = [frozenset(rng.sample(words, rng.randint(1, 6))) for _ in range(400)]
+    brute = {(i, j) for i in range(len(sets)) for j in range(len(sets))
+             if i != j and sets[i] <= sets[j] and len(sets[i]) >= 0.6 * len(sets[j])
+             and (len(sets[i]) < len(sets[j]) or i < j)}
+    found = list(contained_pairs(sets, 0.6))
+    assert len(found) == len(set(found)) and set(found) == brute and len(brute) > 100
