@@ -100,3 +100,16 @@ def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None
              and (len(sets[i]) < len(sets[j]) or i < j)}
     found = list(contained_pairs(sets, 0.6))
     assert len(found) == len(set(found)) and set(found) == brute and len(brute) > 100
+
+
+def test_warnings_belong_to_the_card_whose_lines_they_are_on() -> None:
+    from deckgen.lint import warnings_by_card
+    from deckgen.model import Card
+    from deckgen.problems import Location, warning
+
+    cards = [Card("a", "basic", "D", Location("x.yaml", 3, 5)), Card("b", "basic", "D", Location("x.yaml", 9, 5)),
+             Card("c", "basic", "D", Location("y.yaml", 3, 5))]
+    found = [warning(Location(path, line, 8), "answer-too-long", "m")
+             for path, line in [("x.yaml", 1), ("x.yaml", 3), ("x.yaml", 8), ("x.yaml", 9), ("x.yaml", 40), ("y.yaml", 4)]]
+    owned = warnings_by_card(found, cards)
+    assert {key: [p.location.line for p in ps] for key, ps in owned.items()} == {"D/a": [3, 8], "D/b": [9, 40], "D/c": [4]}

@@ -96,7 +96,8 @@ def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project,
 
     for fragment, count in [("#q=huawei", 3), ("#q=which+nvidia", 1), ("#deck=Demo", 6),
                             ("#deck=Demo%3A%3AHistory", 3), ("#tag=company", 3), ("#tag=company%3A%3Anvidia", 1),
-                            ("#q=huawei&deck=Other", 1), ("#q=no-such-words", 0)]:
+                            ("#q=huawei&deck=Other", 1), ("#q=no-such-words", 0),
+                            ("#warned=1", 4), ("#warned=1&deck=Demo", 3), ("#q=missing-topic-tag", 1)]:
         page = chromium.new_page()
         page.open(url + fragment)
         assert visible(page) == count, fragment
@@ -122,6 +123,23 @@ def test_night_mode_switch_applies_the_note_types_night_css(project, chromium) -
     assert page.eval("document.body.classList.contains('nightMode')")
     assert "night=1" in page.eval("location.hash")
     assert page.errors() == []
+
+
+def test_lint_warnings_are_shown_on_their_cards(project) -> None:
+    result = project.run("preview")
+    assert result.exit_code == 1  # no card files yet
+    path = demo(project)
+    result = project.run("preview")
+    assert result.stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks; 2 notes with lint warnings\n"
+    assert result.stderr == ""  # warnings are on the page, not repeated here
+    text = path.read_text(encoding="utf-8")
+    other = text[text.index('data-deck="Other"'):]
+    assert "line 3: card &#x27;other&#x27; has no source; add one to it or its file <code>missing-source</code>" in other
+    (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"missing-source\", \"missing-topic-tag\"]\n")
+    assert project.run("preview").stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks\n"
+    (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"no-such-rule\"]\n")
+    result = project.run("preview")
+    assert result.exit_code == 1 and "deckgen.toml:2:1: error: unknown lint rule 'no-such-rule'" in result.stderr
 
 
 def test_each_card_links_to_its_source_line(project) -> None:

@@ -110,14 +110,16 @@ _editor_option = click.option(
 @_cards_option
 @_out_option("preview.html is written to")
 @_lock_option
+@_config_option
 @_editor_option
 @_output_options
-def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, editor_url: str, quiet: bool, fmt: str) -> None:
+def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str,
+            quiet: bool, fmt: str) -> None:
     """Write build/preview.html: every card's front and back, as Anki shows them."""
     from deckgen.preview import run_preview
     from deckgen.report import format_preview, preview_summary
 
-    report = run_preview(cards_dir, out_dir, lock_path, editor_url=editor_url)
+    report = run_preview(cards_dir, out_dir, lock_path, config_path=config_path, editor_url=editor_url)
     _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)
 
 

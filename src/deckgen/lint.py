@@ -6,16 +6,20 @@ Rules live in `lintrules`. A card turns rules off with `nolint: [code, ...]`; a 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from deckgen.cardview import cloze_answers, render_cloze
 from deckgen.compile import ParsedFile, parse_files
 from deckgen.config import LintSettings, default_config_path, read_config
 from deckgen.lintrules import RULES, LintCard, LintInput, Prompt
+from deckgen.model import Card
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
 from deckgen.render import cloze_ordinals
 from deckgen.sources import read_sources
@@ -109,6 +113,22 @@ def lint(files: list[ParsedFile], settings: LintSettings) -> list[Problem]:
             if code not in card.nolint:
                 problems.append(warning(where, code, message))
     return problems
+
+
+def warnings_by_card(problems: Iterable[Problem], cards: Iterable[Card]) -> dict[str, list[Problem]]:
+    """Assign each located warning to the card whose lines it is on (a card runs until the next)."""
+    starts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for card in cards:
+        starts[card.location.path].append((card.location.line, card.key))
+    for found in starts.values():
+        found.sort()
+    owned: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        found = starts.get(problem.location.path, [])
+        index = bisect.bisect_right(found, (problem.location.line, "\uffff")) - 1
+        if index >= 0:
+            owned[found[index][1]].append(problem)
+    return dict(owned)
 
 
 def run_lint(cards_dir: Path, config_path: Path | None = None, *, strict: bool = False) -> LintReport:

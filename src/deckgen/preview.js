@@ -1,10 +1,11 @@
 // Filter the preview by deck, tag and text; toggle Anki's night mode. State lives in the URL's
-// #fragment (q, deck, tag, night) so a reload, a bookmark or a test can set it.
+// #fragment (q, deck, tag, warned, night) so a reload, a bookmark or a test can set it.
 (function () {
   "use strict";
   const search = document.getElementById("pv-q");
   const deck = document.getElementById("pv-deck");
   const tag = document.getElementById("pv-tag");
+  const warned = document.getElementById("pv-warned");
   const night = document.getElementById("pv-night");
   const count = document.getElementById("pv-count");
   const empty = document.getElementById("pv-empty");
@@ -13,6 +14,7 @@
     deck: element.dataset.deck,
     tags: element.dataset.tags.toLowerCase().split(" ").filter(Boolean),
     text: element.textContent.toLowerCase(),
+    warned: element.hasAttribute("data-warned"),
   }));
   const sections = Array.from(document.querySelectorAll(".pv-deck"));
 
@@ -22,6 +24,7 @@
   }
 
   function matches(card, words, wantedDeck, wantedTag) {
+    if (warned.checked && !card.warned) return false;
     if (wantedDeck && !within(card.deck, wantedDeck)) return false;
     if (wantedTag && !card.tags.some((t) => within(t, wantedTag))) return false;
     return words.every((word) => card.text.includes(word));
@@ -52,6 +55,7 @@
     search.value = state.get("q") || "";
     deck.value = state.get("deck") || "";
     tag.value = state.get("tag") || "";
+    warned.checked = state.get("warned") === "1";
     night.checked = state.has("night")
       ? state.get("night") === "1"
       : window.matchMedia("(prefers-color-scheme: dark)").matches;
@@ -62,6 +66,7 @@
     if (search.value) state.set("q", search.value);
     if (deck.value) state.set("deck", deck.value);
     if (tag.value) state.set("tag", tag.value);
+    if (warned.checked) state.set("warned", "1");
     state.set("night", night.checked ? "1" : "0");
     history.replaceState(null, "", "#" + state.toString());
   }
@@ -72,7 +77,7 @@
   }
 
   search.addEventListener("input", update);
-  for (const control of [deck, tag, night]) control.addEventListener("change", update);
+  for (const control of [deck, tag, warned, night]) control.addEventListener("change", update);
   window.addEventListener("hashchange", () => {
     readFragment();
     apply();

@@ -14,13 +14,15 @@ from base64 import b64encode
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from deckgen.build import LoadedProject, load_project, write_atomically
 from deckgen.cardview import card_views
+from deckgen.config import default_config_path, read_config
+from deckgen.lint import KNOWN_CODES, lint, warnings_by_card
 from deckgen.model import DECK_SEPARATOR, Note
 from deckgen.notetypes import NOTETYPES
-from deckgen.problems import Problem
+from deckgen.problems import Problem, sorted_problems
 from deckgen.sources import display_path
 
 PREVIEW_NAME = "preview.html"
@@ -37,6 +39,7 @@ class PreviewReport:
     cards: int = 0
     notes: int = 0
     decks: int = 0
+    warned: int = 0  # notes with lint warnings
     wrote: bool = False
 
     @property
@@ -102,11 +105,18 @@ def _options(select_id: str, everything: str, values: Iterable[str]) -> str:
     return f'<select id="{select_id}" aria-label="{everything}">{"".join(options)}</select>'
 
 
-def _card_html(note: Note, media: Mapping[str, bytes], links: LinkStyle, status: str) -> list[str]:
+def _warnings_html(warnings: Sequence[Problem]) -> str:
+    items = "".join(f"<li>line {p.location.line}: {html.escape(p.message)} <code>{p.code}</code></li>" for p in warnings)
+    return f'<ul class="pv-warnings">{items}</ul>' if warnings else ""
+
+
+def _card_html(note: Note, media: Mapping[str, bytes], links: LinkStyle, status: str,
+               warnings: Sequence[Problem]) -> list[str]:
     card = note.card
     where = card.location
     label = f"{where.path}:{where.line}"
     tags = " ".join(card.tags)
+    warned = ' data-warned=""' if warnings else ""
     articles = []
     for view in card_views(note):
         sides = "".join(
@@ -116,11 +126,11 @@ def _card_html(note: Note, media: Mapping[str, bytes], links: LinkStyle, status:
         )
         badge = f'<span class="pv-status pv-{status}">{status}</span>' if status else ""
         articles.append(
-            f'<article class="pv-card" data-deck="{html.escape(card.deck)}" data-tags="{html.escape(tags)}">'
+            f'<article class="pv-card" data-deck="{html.escape(card.deck)}" data-tags="{html.escape(tags)}"{warned}>'
             f'<div class="pv-meta"><a class="pv-src" href="{html.escape(links.href(where.path, where.line, where.col))}">'
             f"{html.escape(label)}</a> <code>{html.escape(card.id)}</code> <span>{html.escape(view.template)}</span>"
             f' {badge}<span class="pv-tags">{html.escape(tags)}</span></div>'
-            f'<div class="pv-sides">{sides}</div></article>'
+            f'{_warnings_html(warnings)}<div class="pv-sides">{sides}</div></article>'
         )
     return articles
 
@@ -130,13 +140,19 @@ def preview_html(
     media: Mapping[str, bytes],
     links: LinkStyle,
     statuses: Mapping[str, str] | None = None,
+    warnings: Mapping[str, Sequence[Problem]] | None = None,
 ) -> str:
-    """Render the preview page: every card of every note, grouped by deck, with its source link."""
-    statuses = statuses or {}
+    """Render the preview page: every card of every note, grouped by deck, with its source link.
+
+    `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`.
+    """
+    statuses, warnings = statuses or {}, warnings or {}
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
     by_deck: dict[str, list[str]] = {}
     for note in notes:
-        by_deck.setdefault(note.card.deck, []).extend(_card_html(note, media, links, statuses.get(note.card.key, "")))
+        key = note.card.key
+        by_deck.setdefault(note.card.deck, []).extend(
+            _card_html(note, media, links, statuses.get(key, ""), warnings.get(key, ())))
     sections = [
         f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
         f'<span class="pv-n">{len(cards)}</span></h2>{"".join(cards)}</section>'
@@ -150,6 +166,7 @@ def preview_html(
         '<input id="pv-q" type="search" placeholder="Search cards" aria-label="Search cards">'
         + _options("pv-deck", "All decks", _with_parents(by_deck))
         + _options("pv-tag", "All tags", tags)
+        + '<label><input id="pv-warned" type="checkbox"> With lint warnings</label>'
         + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
         + f'<span id="pv-count">{total} of {total} cards</span>'
     )
@@ -170,15 +187,26 @@ def run_preview(
     out_dir: Path,
     lock_path: Path | None = None,
     *,
+    config_path: Path | None = None,
     editor_url: str = "",
     media: Mapping[str, bytes] | None = None,
 ) -> PreviewReport:
-    """Compile the cards and write `<out_dir>/preview.html`, unless a card has an error."""
-    return write_preview(load_project(cards_dir, lock_path), out_dir, editor_url=editor_url, media=media)
+    """Compile and lint the cards and write `<out_dir>/preview.html`, unless something is wrong."""
+    project = load_project(cards_dir, lock_path)
+    config, problems = read_config(config_path or default_config_path(cards_dir), KNOWN_CODES)
+    if problems:
+        return PreviewReport(tuple(sorted_problems([*project.problems, *problems])), display_path(out_dir / PREVIEW_NAME))
+    warnings = [] if project.failed else lint(list(project.files), config.lint)
+    return write_preview(project, out_dir, editor_url=editor_url, media=media, warnings=warnings)
 
 
 def write_preview(
-    project: LoadedProject, out_dir: Path, *, editor_url: str = "", media: Mapping[str, bytes] | None = None
+    project: LoadedProject,
+    out_dir: Path,
+    *,
+    editor_url: str = "",
+    media: Mapping[str, bytes] | None = None,
+    warnings: Sequence[Problem] = (),
 ) -> PreviewReport:
     """Write a loaded project's preview page, unless it has errors (the last good page stays)."""
     target = out_dir / PREVIEW_NAME
@@ -187,7 +215,8 @@ def write_preview(
         return PreviewReport(project.problems, shown)
     stamped = [s for planned in project.compilation.packages for s in planned.plan.notes]
     statuses = {s.note.card.key: s.status for s in stamped}
-    page = preview_html([s.note for s in stamped], media or {}, LinkStyle(out_dir, editor_url), statuses)
+    by_card = warnings_by_card(warnings, [s.note.card for s in stamped])
+    page = preview_html([s.note for s in stamped], media or {}, LinkStyle(out_dir, editor_url), statuses, by_card)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomically({target: page.encode("utf-8")})
     return PreviewReport(
@@ -195,5 +224,6 @@ def write_preview(
         cards=sum(len(s.note.ordinals) for s in stamped),
         notes=len(stamped),
         decks=len({s.note.card.deck for s in stamped}),
+        warned=len(by_card),
         wrote=True,
     )

@@ -84,14 +84,15 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
 
 def format_preview(report: PreviewReport) -> list[str]:
     """Say where the preview page is and what it shows."""
+    warned = f"; {_plural(report.warned, 'note')} with lint warnings" if report.warned else ""
     return [f"wrote {report.path}: {_plural(report.cards, 'card')} from {_plural(report.notes, 'note')} "
-            f"in {_plural(report.decks, 'deck')}"]
+            f"in {_plural(report.decks, 'deck')}{warned}"]
 
 
 def preview_summary(report: PreviewReport) -> dict[str, Any]:
     """Describe the preview page as JSON-ready data."""
     return {"path": report.path, "cards": report.cards, "notes": report.notes, "decks": report.decks,
-            "wrote": report.wrote}
+            "notes_with_warnings": report.warned, "wrote": report.wrote}
 
 
 def format_lint(report: LintReport) -> list[str]:

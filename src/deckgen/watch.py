@@ -59,8 +59,8 @@ class WatchSession:
             self.had_problems = True
             return False
         report = build_project(project, self.out_dir)
-        for line in format_summary(report, "built") + format_preview(write_preview(project, self.out_dir,
-                                                                                   editor_url=self.editor_url)):
+        page = write_preview(project, self.out_dir, editor_url=self.editor_url, warnings=warnings)
+        for line in format_summary(report, "built") + format_preview(page):
             self.echo(line, False)
         if self.had_problems and not problems:
             self.echo("all problems fixed", False)
