@@ -1,6 +1,8 @@
-"""Headless Chromium for browser-facing tests, driven over the DevTools protocol on a pipe.
+"""Find headless Chromium for browser-facing tests, and drive it over the DevTools protocol.
 
-`--remote-debugging-pipe` makes Chromium read protocol messages from fd 3 and write them to fd 4,
+A test that needs Chromium calls `chromium()`: without the browser it skips, unless
+DECKGEN_REQUIRE_CHROMIUM=1 (set by CI), where it fails. The `devtools` fixture runs it with
+`--remote-debugging-pipe`: Chromium reads protocol messages from fd 3 and writes them to fd 4,
 NUL-separated JSON, so no port, websocket library or polling is needed. Every wait is bounded.
 """
 
@@ -17,20 +19,22 @@ from typing import Any
 
 import pytest
 
-FLAGS = (
+NAMES = ("chromium", "chromium-browser", "google-chrome")
+# No --allow-file-access-from-files: pages are tested under the rules a user's browser applies.
+DEVTOOLS_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-pipe",
 )
 TIMEOUT = 30.0
 
 
-def find_chromium() -> str:
-    """Return Chromium's path; fail when CI requires it, otherwise skip the calling test."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    message = "headless Chromium is needed (Debian package 'chromium')"
+def chromium() -> str:
+    """Return the Chromium executable, skipping (or failing in CI) when there is none."""
+    for name in NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    message = "headless Chromium is needed: install Debian's 'chromium' package"
     if os.environ.get("DECKGEN_REQUIRE_CHROMIUM") == "1":
         pytest.fail(message)
     pytest.skip(message)
@@ -39,7 +43,7 @@ def find_chromium() -> str:
 class Page:
     """One tab: navigate, evaluate JavaScript, and collect every console error it logs."""
 
-    def __init__(self, browser: "Chromium", session: str) -> None:
+    def __init__(self, browser: "DevToolsBrowser", session: str) -> None:
         self.browser = browser
         self.session = session
 
@@ -75,7 +79,7 @@ class Page:
         return found
 
 
-class Chromium:
+class DevToolsBrowser:
     """A headless Chromium process with a fresh profile, spoken to over the debugging pipe."""
 
     def __init__(self) -> None:
@@ -89,7 +93,7 @@ class Chromium:
             os.dup2(outbound, 4)
 
         self.process = subprocess.Popen(
-            [find_chromium(), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            [chromium(), *DEVTOOLS_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             # Python's own descriptors are close-on-exec; only the two dup2'ed ones are inherited.
             close_fds=False, preexec_fn=wire_pipes,
@@ -169,8 +173,8 @@ class Chromium:
 
 
 @pytest.fixture
-def chromium():
+def devtools():
     """A running headless Chromium, closed after the test."""
-    browser = Chromium()
+    browser = DevToolsBrowser()
     yield browser
     browser.close()

@@ -14,7 +14,7 @@ import pytest
 from deckgen.build import load_project
 from deckgen.preview import LinkStyle, inline_media, preview_html
 
-from browser import chromium, find_chromium  # noqa: F401  (chromium is a fixture)
+from browser import chromium, devtools  # noqa: F401  (devtools is a fixture)
 
 PROJECT_CARDS = Path(__file__).resolve().parents[1] / "cards"
 
@@ -71,14 +71,14 @@ def demo(project):
     return project.build_dir / "preview.html"
 
 
-def test_the_projects_own_deck_loads_without_console_errors(project, chromium) -> None:  # noqa: F811
+def test_the_projects_own_deck_loads_without_console_errors(project, devtools) -> None:  # noqa: F811
     for path in PROJECT_CARDS.glob("*.yaml"):
         shutil.copy(path, project.cards / path.name)
     result = project.run("preview")
     assert result.exit_code == 0, result.output
     loaded = load_project(project.cards)
     expected = sum(len(s.note.ordinals) for p in loaded.compilation.packages for s in p.plan.notes)
-    page = chromium.new_page()
+    page = devtools.new_page()
     page.open((project.build_dir / "preview.html").as_uri())
     assert page.errors() == []
     assert visible(page) == expected > 200
@@ -86,9 +86,9 @@ def test_the_projects_own_deck_loads_without_console_errors(project, chromium) -
     assert f"{expected} cards" in result.output
 
 
-def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project, chromium) -> None:  # noqa: F811
+def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project, devtools) -> None:  # noqa: F811
     url = demo(project).as_uri()
-    page = chromium.new_page()
+    page = devtools.new_page()
     page.open(url)
     assert visible(page) == 7  # mindspore twice (reverse), tensorrt, three clozes, other
     assert page.eval("[...document.querySelectorAll('.pv-deck h2')].map(h => h.firstChild.textContent.trim())") == [
@@ -98,7 +98,7 @@ def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project,
                             ("#deck=Demo%3A%3AHistory", 3), ("#tag=company", 3), ("#tag=company%3A%3Anvidia", 1),
                             ("#q=huawei&deck=Other", 1), ("#q=no-such-words", 0),
                             ("#warned=1", 4), ("#warned=1&deck=Demo", 3), ("#q=missing-topic-tag", 1)]:
-        page = chromium.new_page()
+        page = devtools.new_page()
         page.open(url + fragment)
         assert visible(page) == count, fragment
         assert page.eval("document.getElementById('pv-empty').hidden") == (count > 0)
@@ -113,8 +113,8 @@ def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project,
     assert page.errors() == []
 
 
-def test_night_mode_switch_applies_the_note_types_night_css(project, chromium) -> None:  # noqa: F811
-    page = chromium.new_page()
+def test_night_mode_switch_applies_the_note_types_night_css(project, devtools) -> None:  # noqa: F811
+    page = devtools.new_page()
     page.open(demo(project).as_uri() + "#night=0")
     background = "getComputedStyle(document.querySelector('.pv-card .card')).backgroundColor"
     assert page.eval(background) == "rgb(255, 255, 255)"
@@ -152,7 +152,7 @@ def test_each_card_links_to_its_source_line(project) -> None:
     assert f'href="vscode://file/{source}:5:5"' in (project.build_dir / "preview.html").read_text(encoding="utf-8")
 
 
-def test_media_are_inlined_as_data_uris_and_render(project, chromium, tmp_path) -> None:  # noqa: F811
+def test_media_are_inlined_as_data_uris_and_render(project, devtools, tmp_path) -> None:  # noqa: F811
     project.write("makers.yaml", MAKERS)
     notes = [s.note for p in load_project(project.cards).compilation.packages for s in p.plan.notes]
     first = notes[0]
@@ -164,7 +164,7 @@ def test_media_are_inlined_as_data_uris_and_render(project, chromium, tmp_path) 
     path = tmp_path / "preview.html"
     path.write_text(page_html, encoding="utf-8")
 
-    page = chromium.new_page()
+    page = devtools.new_page()
     page.open(path.as_uri())
     sizes = page.eval("[...document.querySelectorAll('.pv-card img:not([data-missing])')].map(i => i.naturalWidth + 'x' + i.naturalHeight)")
     assert sizes and set(sizes) == {"3x2"}  # front and back of both the card and its reverse
@@ -197,7 +197,7 @@ def test_missing_chromium_fails_when_ci_requires_it(monkeypatch, tmp_path) -> No
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("DECKGEN_REQUIRE_CHROMIUM", "1")
     with pytest.raises(pytest.fail.Exception):
-        find_chromium()
+        chromium()
     monkeypatch.delenv("DECKGEN_REQUIRE_CHROMIUM")
     with pytest.raises(pytest.skip.Exception):
-        find_chromium()
+        chromium()
