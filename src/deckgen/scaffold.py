@@ -146,7 +146,7 @@ def add_ids_to_text(text: str, path: str, taken: dict[str, set[str]]) -> tuple[s
     lines = split_lines(text)
     ends = value_ends(text)
     ids = taken.setdefault(_top_deck(root), set())
-    inserts: list[tuple[int, str, Mapping]] = []
+    inserts: list[tuple[int, str]] = []  # (index of the line to go before, the new line)
     added: list[AddedId] = []
     for card in _cards(root):
         if _value(card, "id") is not None:
@@ -158,11 +158,11 @@ def add_ids_to_text(text: str, path: str, taken: dict[str, set[str]]) -> tuple[s
             continue
         card_id = _unique(slug(_card_text(card)), ids)
         indent = " " * (card.items[0][0].col - 1)
-        inserts.append((_insertion_index(card, lines, ends), f"{indent}id: {card_id}", card))
+        inserts.append((_insertion_index(card, lines, ends), f"{indent}id: {card_id}"))
         added.append(AddedId(where, card_id))
     if problems or not inserts:
         return text, [], problems
-    for index, line, _ in sorted(inserts, key=lambda item: item[0], reverse=True):
+    for index, line in sorted(inserts, key=lambda item: item[0], reverse=True):
         brk = _line_break(lines, index)
         if index == len(lines) and lines and not _LINE_BREAK.search(lines[-1]):
             lines.append(brk + line)  # the file ends without a line break: keep it that way
