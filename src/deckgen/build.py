@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.compile import Compilation, compile_cards, read_cards
+from deckgen.compile import Compilation, ParsedFile, compile_cards, parse_files
 from deckgen.lockfile import format_lock, parse_lock
 from deckgen.media import MediaLoader
 from deckgen.package import package_bytes
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
+from deckgen.progress import ProgressFn, no_progress
 from deckgen.sources import decode, display_path, read_sources
 
 LOCK_NAME = "deckgen.lock"
@@ -64,7 +65,7 @@ def _read_lock(path: Path) -> tuple[str | None, list[Problem]]:
     return text, [warning(p.location, "lock-damaged", p.message) for p in problems]
 
 
-def _write_atomically(files: dict[Path, bytes]) -> None:
+def write_atomically(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary name beside it, then rename all into place."""
     temps: list[tuple[Path, Path]] = []
     try:
@@ -82,7 +83,8 @@ def _write_atomically(files: dict[Path, bytes]) -> None:
             temp.unlink(missing_ok=True)
 
 
-def _reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ...]:
+def package_reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ...]:
+    """Describe each planned package and how its notes compare with the lock file."""
     return tuple(
         PackageReport(
             path=display_path(out_dir / planned.filename),
@@ -98,13 +100,28 @@ def _reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ..
     )
 
 
-def run_build(
-    cards_dir: Path, out_dir: Path, lock_path: Path | None = None, *, write: bool = True, now: float | None = None
-) -> BuildReport:
-    """Compile the card folder; write packages and lock file only when nothing is wrong."""
+@dataclass(frozen=True)
+class LoadedProject:
+    """A card folder read, validated and compiled against its lock file, before anything is written."""
+
+    files: tuple[ParsedFile, ...]
+    compilation: Compilation
+    problems: tuple[Problem, ...]
+    lock_path: Path
+    lock_text: str | None
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
+
+
+def load_project(
+    cards_dir: Path, lock_path: Path | None = None, *, now: float | None = None, progress: ProgressFn = no_progress
+) -> LoadedProject:
+    """Read and compile the card folder against the lock file; the shared front of every command."""
     lock_path = lock_path or default_lock_path(cards_dir)
     sources, problems = read_sources(cards_dir)
-    files, found = read_cards(sources)
+    files, found = parse_files(sources, progress)
     problems += found
     lock_text, found = _read_lock(lock_path)
     problems += found
@@ -112,26 +129,50 @@ def run_build(
     problems += found
     # Media paths may not leave the project: the folder holding the card folder.
     media = MediaLoader(cards_dir.resolve().parent)
-    compilation = compile_cards(files, previous, time.time() if now is None else now, media)
+    progress("compiling", 0, 1)
+    compilation = compile_cards([file.cards for file in files], previous, time.time() if now is None else now, media)
     problems += compilation.problems
+    return LoadedProject(tuple(files), compilation, tuple(sorted_problems(problems)), lock_path, lock_text)
+
+
+def run_build(
+    cards_dir: Path,
+    out_dir: Path,
+    lock_path: Path | None = None,
+    *,
+    write: bool = True,
+    now: float | None = None,
+    progress: ProgressFn = no_progress,
+) -> BuildReport:
+    """Compile the card folder; write packages and lock file only when nothing is wrong."""
+    project = load_project(cards_dir, lock_path, now=now, progress=progress)
+    return build_project(project, out_dir, write=write, progress=progress)
+
+
+def build_project(
+    project: LoadedProject, out_dir: Path, *, write: bool = True, progress: ProgressFn = no_progress
+) -> BuildReport:
+    """Write a loaded project's packages and lock file, unless it has errors."""
+    compilation = project.compilation
     report = BuildReport(
-        problems=tuple(sorted_problems(problems)),
-        packages=_reports(compilation, out_dir),
+        problems=project.problems,
+        packages=package_reports(compilation, out_dir),
         removed=tuple(entry.key for entry in compilation.removed),
-        lock_found=lock_text is not None,
+        lock_found=project.lock_text is not None,
     )
     if report.failed or not write:
         return report
 
     outputs: dict[Path, bytes] = {}
-    for planned in compilation.packages:
+    for number, planned in enumerate(compilation.packages, start=1):
+        progress("packaging", number - 1, len(compilation.packages))
         target = out_dir / planned.filename
         data = package_bytes(planned.plan)
         if not (target.is_file() and target.read_bytes() == data):
             outputs[target] = data
     new_lock = format_lock(compilation.lock)
-    if new_lock != lock_text:
-        outputs[lock_path] = new_lock.encode("utf-8")
+    if new_lock != project.lock_text:
+        outputs[project.lock_path] = new_lock.encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomically(outputs)
+    write_atomically(outputs)
     return BuildReport(report.problems, report.packages, report.removed, report.lock_found, wrote=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import click
 
@@ -17,6 +19,24 @@ _lock_option = click.option(
     help="Lock file recording when each card changed  [default: deckgen.lock beside the card folder]",
 )
 
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Settings file  [default: deckgen.toml beside the card folder]",
+)
+
+
+def _out_option(what: str) -> Callable:
+    """Add --out, the build folder, saying what goes there."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+                        show_default=True, help=f"Folder {what}.")
+
+
+def _output_options(command: Callable) -> Callable:
+    """Add -q/--quiet and --format, for scripts and CI."""
+    command = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                           help="json: one JSON document on stdout with every problem and the summary.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")(command)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="deckgen")
@@ -24,39 +44,162 @@ def main() -> None:
     """Compile YAML question/answer cards into Anki decks that keep your review history."""
 
 
-def _finish(report, verb: str) -> None:
-    from deckgen.report import format_problems, format_summary
+def _emit(command: str, problems: Iterable, failed: bool, lines: Iterable[str], summary: dict[str, Any],
+          fmt: str, quiet: bool) -> None:
+    """Print a command's outcome as text or JSON and exit 1 when it failed."""
+    from deckgen.report import format_json, format_problems
 
-    for line in format_problems(report.problems):
-        click.echo(line, err=True)
-    if report.failed:
+    if fmt == "json":
+        click.echo(format_json(command, problems, failed, summary))
+    else:
+        for line in format_problems(problems, quiet):
+            click.echo(line, err=True)
+        if not (failed or quiet):
+            for line in lines:
+                click.echo(line)
+    if failed:
         click.get_current_context().exit(1)
-    for line in format_summary(report, verb):
-        click.echo(line)
+
+
+def _finish(report, command: str, verb: str, fmt: str, quiet: bool) -> None:
+    from deckgen.report import build_summary, format_summary
+
+    _emit(command, report.problems, report.failed, format_summary(report, verb), build_summary(report), fmt, quiet)
 
 
 @main.command()
 @_cards_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder the .apkg packages are written to.")
+@_out_option("the .apkg packages are written to")
 @_lock_option
-def build(cards_dir: Path, out_dir: Path, lock_path: Path | None) -> None:
+@_output_options
+def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Build one .apkg package per top-level deck."""
     from deckgen.build import run_build
+    from deckgen.progress import no_progress, terminal_progress
 
+    bar = None if quiet or fmt == "json" else terminal_progress(sys.stdout, sys.stderr)
     try:
-        report = run_build(cards_dir, out_dir, lock_path)
+        report = run_build(cards_dir, out_dir, lock_path, progress=bar or no_progress)
     except OSError as exc:
         raise click.ClickException(f"cannot write output: {exc}") from exc
-    _finish(report, "built")
+    finally:
+        if bar:
+            bar.close()
+    _finish(report, "build", "built", fmt, quiet)
 
 
 @main.command()
 @_cards_option
 @_lock_option
-def check(cards_dir: Path, lock_path: Path | None) -> None:
+@_output_options
+def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Validate the card files without writing anything (exit 1 on errors)."""
     from deckgen.build import run_build
 
     report = run_build(cards_dir, Path("build"), lock_path, write=False)
-    _finish(report, "would write")
+    _finish(report, "check", "would write", fmt, quiet)
+
+
+_editor_option = click.option(
+    "--editor-url", default="", metavar="TEMPLATE",
+    help="Link each card to your editor, e.g. 'vscode://file/{path}:{line}:{col}' (default: plain file links).",
+)
+
+
+@main.command()
+@_cards_option
+@_out_option("preview.html is written to")
+@_lock_option
+@_config_option
+@_editor_option
+@_output_options
+def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str,
+            quiet: bool, fmt: str) -> None:
+    """Write build/preview.html: every card's front and back, as Anki shows them."""
+    from deckgen.preview import run_preview
+    from deckgen.report import format_preview, preview_summary
+
+    report = run_preview(cards_dir, out_dir, lock_path, config_path=config_path, editor_url=editor_url)
+    _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)
+
+
+@main.command()
+@_cards_option
+@_config_option
+@click.option("--strict", is_flag=True, help="Exit 1 when there is any warning (for CI).")
+@_output_options
+def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, fmt: str) -> None:
+    """Warn about cards that are hard to learn from: duplicates, leaked answers, long answers..."""
+    from deckgen.lint import run_lint
+    from deckgen.report import format_lint, lint_summary
+
+    report = run_lint(cards_dir, config_path, strict=strict)
+    _emit("lint", report.problems, report.failed, format_lint(report), lint_summary(report), fmt, quiet)
+
+
+@main.command()
+@_cards_option
+@_out_option("the packages would be written to")
+@_lock_option
+@_output_options
+def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
+    """Count cards per deck and tag; tell what the next import will add, change and leave behind."""
+    from deckgen.report import format_stats, stats_summary
+    from deckgen.stats import run_stats
+
+    report = run_stats(cards_dir, out_dir, lock_path)
+    _emit("stats", report.problems, report.failed, format_stats(report), stats_summary(report), fmt, quiet)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of card files, for editors' completion and validation."""
+    from importlib import resources
+
+    click.echo(resources.files("deckgen").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
+@click.argument("deck")
+@_cards_option
+@click.option("--path", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to create the file  [default: from the deck name, e.g. cards/topic/sub.yaml]")
+def new(deck: str, cards_dir: Path, path: Path | None) -> None:
+    """Create a card file for DECK, such as "Topic::Sub", with one example card."""
+    from deckgen.scaffold import ScaffoldError, new_card_file
+    from deckgen.sources import display_path
+
+    try:
+        created = new_card_file(cards_dir, deck, path)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {display_path(created)}")
+
+
+@main.command()
+@_cards_option
+@click.option("--dry-run", is_flag=True, help="Show the ids that would be added; change no file.")
+def ids(cards_dir: Path, dry_run: bool) -> None:
+    """Add an id to every card that has none, changing nothing else in the files."""
+    from deckgen.report import format_ids
+    from deckgen.scaffold import run_ids
+
+    report = run_ids(cards_dir, write=not dry_run)
+    _emit("ids", report.problems, report.failed, format_ids(report, dry_run), {}, "text", False)
+
+
+@main.command()
+@_cards_option
+@_out_option("the packages and preview.html are written to")
+@_lock_option
+@_config_option
+@_editor_option
+def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str) -> None:
+    """Rebuild the packages and the preview whenever a card file changes (Ctrl-C stops)."""
+    from deckgen.watch import WatchSession, card_changes, watch_loop
+
+    if not cards_dir.is_dir():
+        raise click.ClickException(f"card folder '{cards_dir}' does not exist")
+    session = WatchSession(cards_dir, out_dir, lambda line, err: click.echo(line, err=err),
+                           lock_path, config_path, editor_url)
+    watch_loop(session, card_changes(cards_dir))

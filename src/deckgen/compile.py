@@ -14,10 +14,11 @@ from deckgen.model import Card, Note, StampedNote
 from deckgen.notetypes import NOTETYPES
 from deckgen.package import PackagePlan
 from deckgen.problems import Problem, error, warning
+from deckgen.progress import ProgressFn, no_progress
 from deckgen.render import render_card
 from deckgen.sources import SourceFile
 from deckgen.validate import FileCards, check_unique_ids, validate_file
-from deckgen.yamlread import parse_yaml
+from deckgen.yamlread import Node, parse_yaml
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,36 @@ class Compilation:
     problems: tuple[Problem, ...]
 
 
-def read_cards(sources: list[SourceFile]) -> tuple[list[FileCards], list[Problem]]:
+@dataclass(frozen=True)
+class ParsedFile:
+    """A card file's source, its located YAML nodes and its validated cards."""
+
+    source: SourceFile
+    root: Node
+    cards: FileCards
+
+
+def parse_files(sources: list[SourceFile], progress: ProgressFn = no_progress) -> tuple[list[ParsedFile], list[Problem]]:
     """Parse and validate every source file, then check ids across files."""
-    files: list[FileCards] = []
+    parsed: list[ParsedFile] = []
     problems: list[Problem] = []
-    for source in sources:
+    for number, source in enumerate(sources, start=1):
+        progress("reading cards", number, len(sources))
         root, found = parse_yaml(source.text, source.display)
         problems.extend(found)
         if root is None:
             continue
         cards, found = validate_file(root, source.display)
         problems.extend(found)
-        files.append(cards)
-    problems.extend(check_unique_ids(files))
-    return files, problems
+        parsed.append(ParsedFile(source, root, cards))
+    problems.extend(check_unique_ids([file.cards for file in parsed]))
+    return parsed, problems
+
+
+def read_cards(sources: list[SourceFile], progress: ProgressFn = no_progress) -> tuple[list[FileCards], list[Problem]]:
+    """Parse and validate every source file, keeping only the cards."""
+    parsed, problems = parse_files(sources, progress)
+    return [file.cards for file in parsed], problems
 
 
 def package_filename(top_deck: str) -> str:

@@ -2,25 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any, Iterable
 
 from deckgen.build import BuildReport
 from deckgen.problems import Problem
+
+if TYPE_CHECKING:  # only for annotations: each command imports its own module
+    from deckgen.lint import LintReport
+    from deckgen.preview import PreviewReport
+    from deckgen.scaffold import IdsReport
+    from deckgen.stats import StatsReport
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def format_problems(problems: Iterable[Problem]) -> list[str]:
-    """Render each problem compiler-style, then a count line."""
-    problems = list(problems)
-    lines = [str(problem) for problem in problems]
+def _counts(problems: list[Problem]) -> tuple[int, int]:
     errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    if problems:
-        lines.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
-    return lines
+    return errors, len(problems) - errors
+
+
+def format_problems(problems: Iterable[Problem], quiet: bool = False) -> list[str]:
+    """Render each problem compiler-style, then a count line (left out when quiet)."""
+    problems = list(problems)
+    return [str(problem) for problem in problems] + ([] if quiet else format_count(problems))
+
+
+def format_count(problems: list[Problem], repeated: int = 0) -> list[str]:
+    """Count errors and warnings, saying how many were already shown; nothing when there are none."""
+    if not problems:
+        return []
+    errors, warnings = _counts(problems)
+    again = f" ({repeated} shown before)" if repeated else ""
+    return [f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}{again}"]
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    """Describe a problem as the flat JSON object scripts and CI read."""
+    where = problem.location
+    return {"path": where.path, "line": where.line, "col": where.col, "severity": problem.severity,
+            "code": problem.code, "message": problem.message}
+
+
+def format_json(command: str, problems: Iterable[Problem], failed: bool, summary: dict[str, Any]) -> str:
+    """Render a command's whole outcome as one JSON document."""
+    problems = list(problems)
+    errors, warnings = _counts(problems)
+    document = {"command": command, "ok": not failed, "errors": errors, "warnings": warnings,
+                "problems": [problem_record(p) for p in problems], "summary": summary}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def build_summary(report: BuildReport) -> dict[str, Any]:
+    """Describe a build's packages and removed cards as JSON-ready data."""
+    return {"packages": [dataclasses.asdict(package) for package in report.packages],
+            "removed": list(report.removed), "lock_found": report.lock_found, "wrote": report.wrote}
 
 
 def format_summary(report: BuildReport, verb: str) -> list[str]:
@@ -41,3 +80,74 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
             "a package cannot delete notes, so delete them in Anki if you no longer want them"
         )
     return lines
+
+
+def format_preview(report: PreviewReport) -> list[str]:
+    """Say where the preview page is and what it shows."""
+    warned = f"; {_plural(report.warned, 'note')} with lint warnings" if report.warned else ""
+    return [f"wrote {report.path}: {_plural(report.cards, 'card')} from {_plural(report.notes, 'note')} "
+            f"in {_plural(report.decks, 'deck')}{warned}"]
+
+
+def preview_summary(report: PreviewReport) -> dict[str, Any]:
+    """Describe the preview page as JSON-ready data."""
+    return {"path": report.path, "cards": report.cards, "notes": report.notes, "decks": report.decks,
+            "notes_with_warnings": report.warned, "wrote": report.wrote}
+
+
+def format_lint(report: LintReport) -> list[str]:
+    """Sum up a lint run whose problems were already printed."""
+    if report.problems:
+        return []
+    return [f"no lint warnings in {_plural(report.cards, 'card')}"]
+
+
+def lint_summary(report: LintReport) -> dict[str, Any]:
+    """Describe a lint run as JSON-ready data."""
+    return {"cards": report.cards, "strict": report.strict}
+
+
+def _table(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
+    width = max((len(name) for name, _ in rows), default=0)
+    return [f"{indent}{name:<{width}}  {value}" for name, value in rows]
+
+
+def format_stats(report: StatsReport) -> list[str]:
+    """Describe the cards per deck and tag, and what the next import will do."""
+    lines = ["Decks (notes / cards):"]
+    lines += _table([(d.deck, f"{d.notes} / {d.cards}") for d in report.decks])
+    lines.append("Tags (cards):" if report.tags else "Tags: none")
+    lines += _table([(tag, str(count)) for tag, count in report.tags])
+    for package in report.packages:
+        lines.append(f"Next import of {package.path}: {package.new} new, {package.changed} changed, "
+                     f"{package.unchanged} unchanged")
+    if not report.lock_found:
+        lines.append("no lock file yet: every note counts as new")
+    if report.removed:
+        lines.append(f"Removed from the sources since the last build: {_plural(len(report.removed), 'card')}")
+        lines += _table([(entry.key, entry.deck) for entry in report.removed])
+        lines.append("A package cannot delete notes. To find these in Anki, paste this into the Browse "
+                     f"window's search bar, check them, and delete them: {report.anki_search}")
+    return lines
+
+
+def stats_summary(report: StatsReport) -> dict[str, Any]:
+    """Describe the statistics as JSON-ready data."""
+    return {
+        "decks": [dataclasses.asdict(deck) for deck in report.decks],
+        "tags": [{"tag": tag, "cards": count} for tag, count in report.tags],
+        "packages": [dataclasses.asdict(package) for package in report.packages],
+        "removed": [{"card": e.key, "deck": e.deck, "note_id": e.note_id} for e in report.removed],
+        "anki_search": report.anki_search,
+        "lock_found": report.lock_found,
+    }
+
+
+def format_ids(report: IdsReport, dry_run: bool) -> list[str]:
+    """List each id added, then a count."""
+    verb = "would add" if dry_run else "added"
+    lines = [f"{added.location}: {verb} id '{added.card_id}'" for added in report.added]
+    if not report.added:
+        return ["every card has an id"]
+    files = len({added.location.path for added in report.added})
+    return lines + [f"{verb} {_plural(len(report.added), 'id')} in {_plural(files, 'file')}"]

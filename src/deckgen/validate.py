@@ -11,7 +11,7 @@ from deckgen.problems import Location, Problem, error
 from deckgen.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 
 FILE_KEYS = ("deck", "tags", "source", "cards")
-CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid")
+CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid", "nolint")
 CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::")
 CARD_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 BOOLEANS = {"true": True, "false": False}
@@ -91,6 +91,15 @@ class _Checker:
                 tags.append(item.value.strip())
         return tuple(tags)
 
+    def names(self, found: dict, name: str) -> None:
+        """Check that a key holds a list of texts."""
+        if name not in found:
+            return
+        _, value = found[name]
+        items = value.items if isinstance(value, Sequence) else (value,)
+        if not isinstance(value, Sequence) or any(not isinstance(item, Scalar) for item in items):
+            self.fail(value, "wrong-type", f"'{name}' must be a list of texts, e.g. [answer-too-long]")
+
     def deck(self, found: dict, owner: Node) -> str | None:
         name = self.text(found, "deck", True, owner, "the file")
         if name is None:
@@ -125,6 +134,7 @@ class _Checker:
         extra = self.text(found, "extra", False, node, where) or ""
         guid = self.text(found, "guid", False, node, where)
         reverse = self.boolean(found, "reverse")
+        self.names(found, "nolint")  # which lint rules to skip: only `deckgen lint` reads them
         if "cloze" in found:
             for clash in ("q", "a", "reverse"):
                 if clash in found:

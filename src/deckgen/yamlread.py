@@ -150,3 +150,27 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     if converter.reused:  # rare, so the second, event-level pass costs nothing normally
         problems = problems + _alias_problems(text, path)
     return node, problems
+
+
+def value_ends(text: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """Map each mapping key's 1-based (line, col) to the 1-based position just after its value.
+
+    For a block collection or block scalar the end is where the next token starts, so it may be
+    the start of a later line. Used to insert text after a value without re-writing the file.
+    """
+    ends: dict[tuple[int, int], tuple[int, int]] = {}
+    pending: list[yaml.Node] = [yaml.compose(text, Loader=_Loader)]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:  # an alias: never walk a node twice
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                end = value.end_mark
+                ends[(key.start_mark.line + 1, key.start_mark.column + 1)] = (end.line + 1, end.column + 1)
+                pending.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return ends

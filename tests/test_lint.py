@@ -1,0 +1,115 @@
+"""Lint rules by case files: each folder under lint_cases/ is a project and the warnings it must give."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deckgen.lintrules import RULES
+
+from conftest import Project
+
+CASES = Path(__file__).parent / "lint_cases"
+_LOCATED = re.compile(r"^(.+?):(\d+):\d+: (?:warning|error): .* \(([a-z0-9-]+)\)$")
+
+
+def _located(stderr: str) -> list[str]:
+    """Reduce output lines to `path:line: code`, the form expected.txt uses."""
+    found = []
+    for line in stderr.splitlines():
+        match = _LOCATED.match(line)
+        if match:
+            found.append(f"{match.group(1)}:{match.group(2)}: {match.group(3)}")
+    return sorted(found)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
+def test_lint_case(case: str, tmp_path: Path) -> None:
+    root = tmp_path / case
+    shutil.copytree(CASES / case, root)
+    expected = sorted((root / "expected.txt").read_text(encoding="utf-8").splitlines())
+
+    result = Project(root).run("lint")
+
+    assert _located(result.stderr) == expected
+    has_errors = ": error: " in result.stderr
+    assert result.exit_code == (1 if has_errors else 0)
+    strict = Project(root).run("lint", "--strict")
+    assert strict.exit_code == (1 if expected else 0)
+
+
+def test_every_rule_has_a_case_and_a_documented_example() -> None:
+    covered = {line.split(": ")[-1] for case in CASES.iterdir() for line in (case / "expected.txt").read_text().splitlines()}
+    for code, check in RULES.items():
+        assert code in covered, code
+        doc = check.__doc__ or ""
+        assert "Warns:" in doc and "Passes:" in doc, code
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
+
+
+def test_lint_json_and_quiet_output(project) -> None:
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: Who built Google's JAX?\n    a: Google\n")
+    result = project.run("lint", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["command"] == "lint" and document["ok"] and document["warnings"] == 3
+    assert {"path": "cards/a.yaml", "line": 4, "col": 8, "severity": "warning", "code": "answer-in-question",
+            "message": "the question contains its answer 'google'"} in document["problems"]
+    assert document["summary"] == {"cards": 1, "strict": False}
+    quiet = project.run("lint", "-q")
+    assert quiet.stdout == "" and quiet.stderr.count("\n") == 3  # no count line
+
+
+def test_clean_cards_say_so_and_bad_cards_fail(project) -> None:
+    shutil.copytree(CASES / "clean" / "cards", project.cards, dirs_exist_ok=True)
+    result = project.run("lint")
+    assert result.exit_code == 0 and result.stdout == "no lint warnings in 3 cards\n"
+    project.write("bad.yaml", "deck: D\ncards:\n  - id: x\n    q: only\n")
+    result = project.run("lint")
+    assert result.exit_code == 1 and "error: card 'x' is missing 'a'" in result.stderr
+
+
+def test_nolint_must_be_a_list(project) -> None:
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: Q?\n    a: A\n    nolint: answer-too-long\n")
+    result = project.run("build")
+    assert result.exit_code == 1
+    assert "cards/a.yaml:6:13: error: 'nolint' must be a list of texts" in result.stderr
+
+
+def test_settings_syntax_error_is_located() -> None:
+    from deckgen.config import parse_config
+
+    config, problems = parse_config("[lint]\nmax-answer-words = = 3\n", "deckgen.toml", frozenset(RULES))
+    assert [(str(p.location), p.code) for p in problems] == [("deckgen.toml:2:20", "config-syntax")]
+    assert config.lint.max_answer_words == 15  # defaults stand in
+
+
+def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None:
+    import random
+
+    from deckgen.lintrules import contained_pairs
+
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(12)]
+    sets = [frozenset(rng.sample(words, rng.randint(1, 6))) for _ in range(400)]
+    brute = {(i, j) for i in range(len(sets)) for j in range(len(sets))
+             if i != j and sets[i] <= sets[j] and len(sets[i]) >= 0.6 * len(sets[j])
+             and (len(sets[i]) < len(sets[j]) or i < j)}
+    found = list(contained_pairs(sets, 0.6))
+    assert len(found) == len(set(found)) and set(found) == brute and len(brute) > 100
+
+
+def test_warnings_belong_to_the_card_whose_lines_they_are_on() -> None:
+    from deckgen.lint import warnings_by_card
+    from deckgen.model import Card
+    from deckgen.problems import Location, warning
+
+    cards = [Card("a", "basic", "D", Location("x.yaml", 3, 5)), Card("b", "basic", "D", Location("x.yaml", 9, 5)),
+             Card("c", "basic", "D", Location("y.yaml", 3, 5))]
+    found = [warning(Location(path, line, 8), "answer-too-long", "m")
+             for path, line in [("x.yaml", 1), ("x.yaml", 3), ("x.yaml", 8), ("x.yaml", 9), ("x.yaml", 40), ("y.yaml", 4)]]
+    owned = warnings_by_card(found, cards)
+    assert {key: [p.location.line for p in ps] for key, ps in owned.items()} == {"D/a": [3, 8], "D/b": [9, 40], "D/c": [4]}

@@ -1,0 +1,214 @@
+"""The preview page: cards as Anki shows them, filters and night mode, checked in headless Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from deckgen.build import load_project
+from deckgen.preview import LinkStyle, inline_media, preview_html
+
+from browser import chromium, devtools  # noqa: F401  (devtools is a fixture)
+
+PROJECT_CARDS = Path(__file__).resolve().parents[1] / "cards"
+
+MAKERS = """\
+    deck: Demo::Makers
+    tags: [demo::makers]
+    source: Notes
+    cards:
+      - id: mindspore
+        q: Which company built MindSpore?
+        a: Huawei
+        reverse: true
+        tags: [company::huawei]
+      - id: tensorrt
+        q: Which company built TensorRT?
+        a: NVIDIA
+        tags: [company::nvidia]
+"""
+HISTORY = """\
+    deck: Demo::History
+    tags: [demo::history]
+    cards:
+      - id: first-group
+        cloze: "First came {{c1::MATLAB}}, {{c2::OpenNN}} and {{c3::Torch}}."
+"""
+OTHER = """\
+    deck: Other
+    cards:
+      - id: other
+        q: A question in another package?
+        a: Yes, about Huawei
+"""
+
+
+def tiny_png(width: int, height: int) -> bytes:
+    """Make a valid RGB PNG of the given size."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def visible(page) -> int:
+    return page.eval("document.querySelectorAll('.pv-card:not([hidden])').length")
+
+
+def demo(project):
+    project.write("makers.yaml", MAKERS)
+    project.write("history.yaml", HISTORY)
+    project.write("other.yaml", OTHER)
+    result = project.run("preview")
+    assert result.exit_code == 0, result.output
+    return project.build_dir / "preview.html"
+
+
+def test_the_projects_own_deck_loads_without_console_errors(project, devtools) -> None:  # noqa: F811
+    for path in PROJECT_CARDS.glob("*.yaml"):
+        shutil.copy(path, project.cards / path.name)
+    result = project.run("preview")
+    assert result.exit_code == 0, result.output
+    loaded = load_project(project.cards)
+    expected = sum(len(s.note.ordinals) for p in loaded.compilation.packages for s in p.plan.notes)
+    page = devtools.new_page()
+    page.open((project.build_dir / "preview.html").as_uri())
+    assert page.errors() == []
+    assert visible(page) == expected > 200
+    assert page.eval("document.getElementById('pv-count').textContent") == f"{expected} of {expected} cards"
+    assert f"{expected} cards" in result.output
+
+
+def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project, devtools) -> None:  # noqa: F811
+    url = demo(project).as_uri()
+    page = devtools.new_page()
+    page.open(url)
+    assert visible(page) == 7  # mindspore twice (reverse), tensorrt, three clozes, other
+    assert page.eval("[...document.querySelectorAll('.pv-deck h2')].map(h => h.firstChild.textContent.trim())") == [
+        "Demo::History", "Demo::Makers", "Other"]
+
+    for fragment, count in [("#q=huawei", 3), ("#q=which+nvidia", 1), ("#deck=Demo", 6),
+                            ("#deck=Demo%3A%3AHistory", 3), ("#tag=company", 3), ("#tag=company%3A%3Anvidia", 1),
+                            ("#q=huawei&deck=Other", 1), ("#q=no-such-words", 0),
+                            ("#warned=1", 4), ("#warned=1&deck=Demo", 3), ("#q=missing-topic-tag", 1)]:
+        page = devtools.new_page()
+        page.open(url + fragment)
+        assert visible(page) == count, fragment
+        assert page.eval("document.getElementById('pv-empty').hidden") == (count > 0)
+        assert page.errors() == []
+
+    page.eval("const q = document.getElementById('pv-q'); q.value = 'torrent tensorrt'; q.dispatchEvent(new Event('input'))")
+    assert visible(page) == 0
+    page.eval("const s = document.getElementById('pv-q'); s.value = 'TensorRT'; s.dispatchEvent(new Event('input'))")
+    assert visible(page) == 1
+    assert "q=TensorRT" in page.eval("location.hash")
+    assert page.eval("document.querySelector('.pv-deck:not([hidden]) .pv-n').textContent") == "1"
+    assert page.errors() == []
+
+
+def test_night_mode_switch_applies_the_note_types_night_css(project, devtools) -> None:  # noqa: F811
+    page = devtools.new_page()
+    page.open(demo(project).as_uri() + "#night=0")
+    background = "getComputedStyle(document.querySelector('.pv-card .card')).backgroundColor"
+    assert page.eval(background) == "rgb(255, 255, 255)"
+    page.eval("document.getElementById('pv-night').click()")
+    assert page.eval(background) == "rgb(30, 31, 34)"  # the note type's .nightMode .card rule
+    assert page.eval("document.body.classList.contains('nightMode')")
+    assert "night=1" in page.eval("location.hash")
+    assert page.errors() == []
+
+
+def test_lint_warnings_are_shown_on_their_cards(project) -> None:
+    result = project.run("preview")
+    assert result.exit_code == 1  # no card files yet
+    path = demo(project)
+    result = project.run("preview")
+    assert result.stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks; 2 notes with lint warnings\n"
+    assert result.stderr == ""  # warnings are on the page, not repeated here
+    text = path.read_text(encoding="utf-8")
+    other = text[text.index('data-deck="Other"'):]
+    assert "line 3: card &#x27;other&#x27; has no source; add one to it or its file <code>missing-source</code>" in other
+    (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"missing-source\", \"missing-topic-tag\"]\n")
+    assert project.run("preview").stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks\n"
+    (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"no-such-rule\"]\n")
+    result = project.run("preview")
+    assert result.exit_code == 1 and "deckgen.toml:2:1: error: unknown lint rule 'no-such-rule'" in result.stderr
+
+
+def test_each_card_links_to_its_source_line(project) -> None:
+    text = demo(project).read_text(encoding="utf-8")
+    assert 'href="../cards/makers.yaml">cards/makers.yaml:5</a>' in text
+    assert 'href="../cards/history.yaml">cards/history.yaml:4</a>' in text
+    result = project.run("preview", "--editor-url", "vscode://file/{path}:{line}:{col}")
+    assert result.exit_code == 0
+    source = (project.cards / "makers.yaml").resolve().as_posix()
+    assert f'href="vscode://file/{source}:5:5"' in (project.build_dir / "preview.html").read_text(encoding="utf-8")
+
+
+def test_media_are_inlined_as_data_uris_and_render(project, devtools, tmp_path) -> None:  # noqa: F811
+    project.write("makers.yaml", MAKERS)
+    notes = [s.note for p in load_project(project.cards).compilation.packages for s in p.plan.notes]
+    first = notes[0]
+    with_image = dataclasses.replace(first, fields=(first.fields[0] + '<img src="dg-0a1b2c.png"><img src="dg-gone.png">',)
+                                     + first.fields[1:])
+    page_html = preview_html([with_image, *notes[1:]], {"dg-0a1b2c.png": tiny_png(3, 2)}, LinkStyle(tmp_path))
+    assert 'src="data:image/png;base64,' in page_html and 'src="dg-0a1b2c.png"' not in page_html
+    assert 'data-missing="dg-gone.png"' in page_html
+    path = tmp_path / "preview.html"
+    path.write_text(page_html, encoding="utf-8")
+
+    page = devtools.new_page()
+    page.open(path.as_uri())
+    sizes = page.eval("[...document.querySelectorAll('.pv-card img:not([data-missing])')].map(i => i.naturalWidth + 'x' + i.naturalHeight)")
+    assert sizes and set(sizes) == {"3x2"}  # front and back of both the card and its reverse
+    assert page.errors() == []
+
+
+def test_inline_media_leaves_data_uris_and_other_tags_alone() -> None:
+    markup = "<b>x</b><IMG class='a' SRC='pic.svg'><img src=\"data:image/png;base64,AA==\">"
+    out = inline_media(markup, {"pic.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    assert out.startswith("<b>x</b><IMG class='a' SRC='data:image/svg+xml;base64,")
+    assert out.endswith('<img src="data:image/png;base64,AA==">')
+
+
+def test_bad_cards_write_no_preview(project) -> None:
+    project.write("bad.yaml", "deck: D\ncards:\n  - id: x\n    q: only a question\n")
+    result = project.run("preview")
+    assert result.exit_code == 1
+    assert "cards/bad.yaml:3:5: error: card 'x' is missing 'a' (missing-key)" in result.stderr
+    assert not (project.build_dir / "preview.html").exists()
+
+
+def test_preview_json_output(project) -> None:
+    project.write("makers.yaml", MAKERS)
+    result = project.run("preview", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["ok"] and document["summary"]["cards"] == 3 and document["summary"]["path"] == "build/preview.html"
+
+
+def test_missing_chromium_fails_when_ci_requires_it(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("DECKGEN_REQUIRE_CHROMIUM", "1")
+    with pytest.raises(pytest.fail.Exception):
+        chromium()
+    monkeypatch.delenv("DECKGEN_REQUIRE_CHROMIUM")
+    with pytest.raises(pytest.skip.Exception):
+        chromium()
+
+
+def test_preview_command_inlines_the_images_the_cards_use(project) -> None:
+    (project.cards / "img").mkdir(parents=True, exist_ok=True)
+    (project.cards / "img" / "chip.png").write_bytes(tiny_png(4, 3))
+    project.write("chips.yaml", "deck: Chips\ncards:\n  - id: chip\n    q: '![a chip](img/chip.png)'\n    a: A die\n")
+    result = project.run("preview")
+    assert result.exit_code == 0, result.output
+    page_html = (project.build_dir / "preview.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in page_html
+    assert "data-missing" not in page_html
