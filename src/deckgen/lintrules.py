@@ -203,6 +203,8 @@ def answer_too_long(data: LintInput, settings: LintSettings) -> Iterator[Finding
 
     Long answers are hard to recall and to grade honestly; split the card or move detail to
     `extra`. Each cloze deletion counts as an answer; each CJK character counts as a word.
+    Parenthesised parts do not count: they gloss the answer (an original-language name, a
+    reading) rather than add to what must be recalled.
 
     Warns: `a: "Because the graph compiler fuses operators, schedules memory, ..."` (16+ words).
     Passes: `a: "Operator fusion"`.
@@ -211,7 +213,7 @@ def answer_too_long(data: LintInput, settings: LintSettings) -> Iterator[Finding
     for card in data.cards:
         answers = [card.card.back] if card.card.kind == "basic" else deletion_texts(card.card.text)
         for answer in answers:
-            words = count_words(answer)
+            words = count_words(_PARENTHESES.sub(" ", answer))
             if words > limit:
                 where = card.at("a" if card.card.kind == "basic" else "cloze")
                 yield card, where, f"the answer has {words} words; keep answers to {limit} or fewer"
