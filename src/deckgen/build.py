@@ -9,9 +9,10 @@ from pathlib import Path
 
 from deckgen.compile import Compilation, compile_cards, read_cards
 from deckgen.lockfile import format_lock, parse_lock
-from deckgen.media import MediaLoader
+from deckgen.media import MEDIA_FOLDER, MediaLoader
 from deckgen.package import package_bytes
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
+from deckgen.projecttypes import FOLDER as NOTETYPE_FOLDER, read_notetypes
 from deckgen.sources import decode, display_path, read_sources
 
 LOCK_NAME = "deckgen.lock"
@@ -111,8 +112,10 @@ def run_build(
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
     # Media paths may not leave the project: the folder holding the card folder.
-    media = MediaLoader(cards_dir.resolve().parent)
-    compilation = compile_cards(files, previous, time.time() if now is None else now, media)
+    media = MediaLoader(cards_dir.resolve().parent, cards_dir.resolve() / MEDIA_FOLDER)
+    notetypes, found = read_notetypes(cards_dir.resolve().parent / NOTETYPE_FOLDER)
+    problems += found
+    compilation = compile_cards(files, previous, time.time() if now is None else now, media, notetypes)
     problems += compilation.problems
     report = BuildReport(
         problems=tuple(sorted_problems(problems)),

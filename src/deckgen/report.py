@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from deckgen.build import BuildReport
+from deckgen.importing import ImportReport
 from deckgen.problems import Problem
 
 
@@ -40,4 +41,24 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
             f"{_plural(len(report.removed), 'card')} removed from the sources since the last build ({shown}); "
             "a package cannot delete notes, so delete them in Anki if you no longer want them"
         )
+    return lines
+
+
+def format_import(report: ImportReport, package: str) -> list[tuple[str, bool]]:
+    """Describe an import: (line, goes to stderr) pairs; a failure is one error line."""
+    if report.error is not None:
+        return [(f"error: {report.error}", True)]
+    lines = [(f"warning: {text}", True) for text in report.warnings]
+    lines += [(f"warning: skipped {text}", True) for text in report.skipped]
+    files = ", ".join(report.card_files)
+    lines.append((f"imported {package}: {_plural(report.notes, 'note')} ({_plural(report.cards, 'card')}) "
+                  f"into {_plural(len(report.card_files), 'card file')}: {files}", False))
+    if report.notetype_files:
+        lines.append((f"note types: {', '.join(report.notetype_files)}", False))
+    if report.media_written or report.media_kept:
+        kept = f" ({report.media_kept} already there)" if report.media_kept else ""
+        lines.append((f"media: {_plural(report.media_written, 'file')} written{kept}", False))
+    if report.already_there:
+        lines.append((f"{_plural(report.already_there, 'note')} already in the project (same guid) left as they are", False))
+    lines.append(("next: deckgen build, then import the package in Anki: it finds every note it already has", False))
     return lines
