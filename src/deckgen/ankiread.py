@@ -8,6 +8,7 @@ was copied out of the package into a temporary folder; media never pass through 
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,9 +73,23 @@ def _notes(col, deck_names: dict[int, str]) -> tuple[AnkiNote, ...]:
     return tuple(notes)
 
 
+def _looks_like_a_collection(path: Path) -> bool:
+    """Tell whether a file is an SQLite database with Anki's tables (the backend would adopt any)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return {"col", "notes", "cards"} <= tables
+
+
 def read_collection(path: Path) -> AnkiCollection:
     """Open a collection file with Anki's backend and read its notes and note types."""
     collection_class = _backend()
+    if not _looks_like_a_collection(path):
+        raise PackageError("the collection in the package is damaged or not an Anki collection")
     try:
         col = collection_class(str(path))
     except Exception as exc:  # the backend reports corrupt files with several error types
