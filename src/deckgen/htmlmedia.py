@@ -13,10 +13,10 @@ import re
 from deckgen.model import MediaRef
 from deckgen.problems import Location
 
-# Anki's own pattern: a media tag, then its src/data attribute, quoted or not.
+# As Anki finds them: a media tag, then its src/data attribute, quoted or not.
 _TAG_REF = re.compile(
     r"""<\b(?:img|audio|video|object)\b(?:[^>]|"[^"]+?"|'[^']+?')+?\b(?:src|data)\b="""
-    r"""(?:"([^"]+?)"|'([^']+?)'|([^ >]+?))[^>]*>""",
+    r"""(?:"([^"]+?)"|'([^']+?)'|([^\s>]+))[^>]*>""",
     re.IGNORECASE | re.DOTALL,
 )
 _SOUND_REF = re.compile(r"\[sound:(.+?)\]")

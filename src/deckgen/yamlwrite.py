@@ -80,7 +80,9 @@ def _flow_list(items: list[str]) -> str:
 def _lines(mapping: Block, indent: str) -> list[str]:
     out: list[str] = []
     for name, value in mapping.items():
-        head = f"{indent}{key(name)}:"
+        written = key(name)
+        # YAML limits implicit keys to 1024 characters; longer ones take the explicit `? key` form.
+        head = f"{indent}{written}:" if len(written) < 1000 else f"{indent}? {written}\n{indent}:"
         if isinstance(value, Block):
             out.append(head)
             out.extend(_lines(value, indent + "  "))
