@@ -203,3 +203,24 @@ def test_refuses_a_folder_with_card_files_and_merge_adds_only_new_notes(project,
     assert "comer" in added[0].read_text(encoding="utf-8")
     assert all(p.read_bytes() == data for p, data in files.items() if p.suffix != ".lock")
     assert "0 new, 0 changed" in project.run("build").output
+
+
+def test_html_cards_bundle_media_by_name_and_warn_about_missing_files(project, collection) -> None:
+    project.write("html.yaml", """\
+        deck: Html
+        format: html
+        cards:
+          - id: pic
+            q: '<div>Which flag?</div><img src="flag one.png">'
+            a: "  Spain [sound:missing.mp3]"
+    """)
+    (project.cards / "media").mkdir()
+    (project.cards / "media" / "flag one.png").write_bytes(png(4, 4, (1, 2, 3)))
+    result = project.run("build")
+    assert result.exit_code == 0, result.output
+    assert "cards/html.yaml:6:8: warning: 'missing.mp3' not found in cards/media" in result.stderr
+    import_package(collection, project.package("html.apkg"))
+    (nid,) = collection.find_notes("")
+    assert collection.get_note(nid).fields[:2] == ['<div>Which flag?</div><img src="flag one.png">', "  Spain [sound:missing.mp3]"]
+    report = collection.media.check()
+    assert list(report.missing) == ["missing.mp3"] and list(report.unused) == []

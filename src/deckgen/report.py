@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from deckgen.build import BuildReport
-from deckgen.importing import ImportReport
+
+if TYPE_CHECKING:  # building never loads the import machinery
+    from deckgen.importing import ImportReport
 from deckgen.problems import Problem
 
 
@@ -44,7 +46,7 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
     return lines
 
 
-def format_import(report: ImportReport, package: str) -> list[tuple[str, bool]]:
+def format_import(report: "ImportReport", package: str) -> list[tuple[str, bool]]:
     """Describe an import: (line, goes to stderr) pairs; a failure is one error line."""
     if report.error is not None:
         return [(f"error: {report.error}", True)]
