@@ -27,6 +27,11 @@ def make_collection(path: Path) -> tuple[Collection, dict[str, int]]:
     """A collection with every kind of note the import must keep, one card studied."""
     col = Collection(str(path))
     image = col.media.write_data("flag of spain.png", png(8, 8, (200, 20, 20)))
+    # A note type whose styling uses a "_" media file, as fonts and shared scripts do.
+    col.media.write_data("_deck.css", b".card { color: teal; }")
+    reversed_type = col.models.by_name("Basic (and reversed card)")
+    reversed_type["css"] += '\n@import url("_deck.css");\n'
+    col.models.update_dict(reversed_type)
     ids = {
         "basic": _add(col, "Basic", "Lang::Spanish::Verbs", {"Front": "hablar", "Back": f'to speak <img src="{image}">'},
                       ["lang::es::verbs", "verbs"]),
@@ -114,6 +119,10 @@ def test_card_files_read_well_and_keep_identity(project, tmp_path) -> None:
                      "basic-type-in-the-answer.json", "basic.json", "cloze.json"]
     # A second build of unchanged cards keeps everything as it was.
     assert "0 new, 0 changed" in project.run("build").output
+    import zipfile
+
+    with zipfile.ZipFile(project.package("lang.apkg")) as built:
+        assert "_deck.css" in built.read("media").decode()  # the note type's styling file travels along
     lock = project.lock.read_bytes()
     assert "0 new, 0 changed" in project.run("build").output
     assert project.lock.read_bytes() == lock

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
-from deckgen.media import MediaLoader, attach_media
-from deckgen.model import Card, Note, StampedNote
+from deckgen.media import MediaFile, MediaLoader, attach_media
+from deckgen.model import Card, MediaRef, Note, StampedNote
 from deckgen.notetypes import NOTETYPES
 from deckgen.package import PackagePlan
 from deckgen.problems import Problem, error, warning
@@ -132,6 +132,17 @@ def _package_media(stamped: list[StampedNote], media_files: dict[str, bytes]) ->
     return tuple((name, media_files[name]) for name in names)
 
 
+def _template_media(types: list[ProjectNoteType], media: MediaLoader) -> tuple[tuple[str, bytes], ...]:
+    """Bundle the `_` media files (fonts, scripts) that project note types' templates use, when present."""
+    found: dict[str, bytes] = {}
+    for nt in types:
+        for name in nt.template_media:
+            loaded = media.load(MediaRef("image", name, nt.location.path, nt.location, verbatim=True))
+            if isinstance(loaded, MediaFile):
+                found[loaded.name] = loaded.data
+    return tuple(sorted(found.items()))
+
+
 def compile_cards(
     files: list[FileCards], previous: dict[str, LockEntry], now: float, media: MediaLoader | None = None,
     notetypes: dict[str, ProjectNoteType] | None = None,
@@ -143,7 +154,8 @@ def compile_cards(
     """
     stamper = Stamper(previous, now)
     notetypes = notetypes or {}
-    notes, media_files, problems = _render_all(files, media or MediaLoader(Path.cwd()), notetypes)
+    media = media or MediaLoader(Path.cwd())
+    notes, media_files, problems = _render_all(files, media, notetypes)
     guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
     problems.extend(_guid_problems(guids))
 
@@ -186,7 +198,8 @@ def compile_cards(
             notes=tuple(stamped),
             notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds)
             + tuple((project_types[i], notetype_mods[i]) for i in used),
-            media=_package_media(stamped, media_files),
+            media=tuple(sorted(dict(_package_media(stamped, media_files)
+                                    + _template_media([project_types[i] for i in used], media)).items())),
         )
         counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))

@@ -24,6 +24,8 @@ FOLDER = "notetypes"
 _MANAGED = ("mod", "usn")
 _FIRST_KEYS = ("name", "id", "type", "sortf", "flds", "tmpls", "css")
 _ITEM_FIRST_KEYS = ("name", "id", "qfmt", "afmt")
+# Anki keeps media whose name starts with "_" for templates and styling (fonts, scripts).
+_TEMPLATE_MEDIA = re.compile(r"(?<![\w.-])(_[^\s\"'()<>/\\:]+\.[A-Za-z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,12 @@ class ProjectNoteType:
     def content_hash(self) -> str:
         """Hash the definition, so an edited note type gets a newer modification time."""
         return content_hash(self.definition)
+
+    @property
+    def template_media(self) -> tuple[str, ...]:
+        """Name the `_`-prefixed media files its templates and styling use."""
+        text = "\n".join([self.css, *(part for t in self.templates for part in t[1:])])
+        return tuple(dict.fromkeys(_TEMPLATE_MEDIA.findall(text)))
 
     def package_json(self, mod: int, default_deck: int) -> dict:
         """Return Anki's note-type JSON for a package: the definition plus order and time."""
