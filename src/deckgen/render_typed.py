@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from deckgen.cardgen import card_ordinals
 from deckgen.model import Card, MediaRef, Note
-from deckgen.problems import Problem, error
+from deckgen.problems import Problem, error, warning
 from deckgen.projecttypes import ProjectNoteType
 from deckgen.render import _digest, render_text, sort_text_of
 
@@ -61,6 +61,13 @@ def render_typed_card(card: Card, notetypes: dict[str, ProjectNoteType]) -> tupl
         media.extend(found)
         problems.extend(warned)
     ordinals = card_ordinals(nt.kind, nt.fields, tuple(front for _, front, _ in nt.templates), tuple(fields))
+    if not ordinals:
+        message = f"card '{card.id}' makes no Anki card: no template of note type '{nt.name}' shows any of its fields"
+        if not card.html:
+            return None, problems + [error(card.location, "no-cards", message)]
+        # Imported HTML: Anki kept such a note with its first card, so keep it the same way.
+        problems.append(warning(card.location, "no-cards", message + "; keeping its first card, as Anki does"))
+        ordinals = (0,)
     note = Note(card, nt.id, tuple(fields), sort_text_of(fields[nt.sort_field]), ordinals,
                 _digest(card, nt.id, tuple(fields)), tuple(dict.fromkeys(media)))
     return note, problems

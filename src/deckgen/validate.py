@@ -192,6 +192,9 @@ class _Checker:
         if source and "source" not in found:
             self.fail(node, "notetype-key", "the file's 'source' cannot be used with a note type from notetypes/")
         shorthand = [key for key in ("q", "a", "cloze", "extra") if key in found]
+        if {"q", "a"} & set(shorthand) and {"cloze", "extra"} & set(shorthand):
+            self.fail(found["cloze" if "cloze" in found else "extra"][0], "cloze-and-basic",
+                      "'cloze'/'extra' cannot be used together with 'q'/'a'")
         if "fields" in found and shorthand:
             self.fail(found[shorthand[0]][0], "fields-and-text", f"'{shorthand[0]}' cannot be used together with 'fields'")
         texts: dict[str, str | None] = {}
