@@ -233,3 +233,16 @@ def test_html_cards_bundle_media_by_name_and_warn_about_missing_files(project, c
     assert collection.get_note(nid).fields[:2] == ['<div>Which flag?</div><img src="flag one.png">', "  Spain [sound:missing.mp3]"]
     report = collection.media.check()
     assert list(report.missing) == ["missing.mp3"] and list(report.unused) == []
+
+
+def test_import_reports_media_the_package_lacks(project, tmp_path) -> None:
+    col = Collection(str(tmp_path / "user.anki2"))
+    try:
+        _add(col, "Basic", "Default", {"Front": 'see <img src="gone.png">', "Back": "x"}, [])
+        package = export(col, tmp_path / "user.apkg")
+    finally:
+        col.close()
+    result = project.run("import", str(package))
+    assert result.exit_code == 0
+    assert "warning: building the imported cards gives warnings (media-missing: 1)" in result.stderr
+    assert "'gone.png' not found in cards/media" in project.run("check").stderr

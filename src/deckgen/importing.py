@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -95,16 +96,19 @@ def _stage(plan: ImportPlan, stage: Path, project: Path) -> None:
         (types / name).write_text(text, encoding="utf-8")
 
 
-def _compile_stage(stage: Path, now: float) -> Compilation:
-    """Build the staged project with the real pipeline, exactly as `deckgen build` would."""
+def _compile_stage(stage: Path, now: float) -> tuple[Compilation, list[str]]:
+    """Build the staged project with the real pipeline, exactly as `deckgen build` would; sum up warnings."""
     sources, problems = read_sources(stage / "cards")
     files, found = read_cards(sources)
     notetypes, more = read_notetypes(stage / NOTETYPE_FOLDER)
     compilation = compile_cards(files, {}, now, MediaLoader(stage, stage / "cards" / MEDIA_FOLDER), notetypes)
-    errors = [p for p in problems + found + more + list(compilation.problems) if p.severity == "error"]
+    everything = problems + found + more + list(compilation.problems)
+    errors = [p for p in everything if p.severity == "error"]
     if errors:
         raise _Refused(f"the imported cards would not build ({errors[0]}); please report this as a deckgen bug")
-    return compilation
+    codes = Counter(p.code for p in everything)
+    summary = ", ".join(f"{code}: {count}" for code, count in sorted(codes.items()))
+    return compilation, [f"building the imported cards gives warnings ({summary}); deckgen check lists them"] if codes else []
 
 
 def _check_round_trip(plan: ImportPlan, compilation: Compilation) -> tuple[list[LockEntry], list[str]]:
@@ -182,7 +186,8 @@ def _import(package: Path, cards_dir: Path, merge: bool, lock_path: Path, limits
         if not plan.notes:
             raise _Refused("the package has no notes to import" + (" that the project does not already have" if plan.already_there else ""))
         _stage(plan, stage, project)
-        lock, warnings = _check_round_trip(plan, _compile_stage(stage, now))
+        compilation, build_warnings = _compile_stage(stage, now)
+        lock, warnings = _check_round_trip(plan, compilation)
         outputs, media_kept = _outputs(plan, stage, cards_dir, project)
         media_written = len(outputs) - len(plan.card_files) - len(plan.notetype_files)
         lock_bytes, old_lock = _merged_lock(lock_path, lock)
@@ -196,7 +201,7 @@ def _import(package: Path, cards_dir: Path, merge: bool, lock_path: Path, limits
         card_files=tuple(display_path(cards_dir / n) for n, _ in plan.card_files),
         notetype_files=tuple(display_path(project / NOTETYPE_FOLDER / n) for n, _ in plan.notetype_files),
         media_written=media_written, media_kept=media_kept, already_there=plan.already_there,
-        skipped=plan.skipped, warnings=plan.warnings + tuple(warnings), merged=merge,
+        skipped=plan.skipped, warnings=plan.warnings + tuple(warnings + build_warnings), merged=merge,
     )
 
 
