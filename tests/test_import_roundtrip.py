@@ -57,6 +57,8 @@ def export(col: Collection, out: Path, legacy: bool = False) -> Path:
 
 
 def _state(col: Collection) -> dict:
+    # The Python layer caches note types and a backend import does not refresh it: ask afresh.
+    col.models._clear_cache()
     notes = {nid: (col.get_note(nid).fields, col.get_note(nid).guid, col.get_note(nid).mid) for nid in col.find_notes("")}
     cards = {cid: (c.ivl, c.due, c.reps, c.type, c.queue, c.did) for cid in col.find_cards("") for c in [col.get_card(cid)]}
     models = sorted((m["id"], m["name"], m["mod"]) for m in col.models.all())
@@ -246,3 +248,28 @@ def test_import_reports_media_the_package_lacks(project, tmp_path) -> None:
     assert result.exit_code == 0
     assert "warning: building the imported cards gives warnings (media-missing: 1)" in result.stderr
     assert "'gone.png' not found in cards/media" in project.run("check").stderr
+
+
+def test_restyled_project_note_type_updates_in_place(project, tmp_path) -> None:
+    col, ids = make_collection(tmp_path / "user.anki2")
+    try:
+        package = export(col, tmp_path / "user.apkg")
+        assert project.run("import", str(package)).exit_code == 0
+        assert project.run("build").exit_code == 0
+        names = sorted(m["name"] for m in col.models.all())
+        mods = {m["name"]: m["mod"] for m in col.models.all()}
+        path = project.root / "notetypes" / "basic.json"
+        path.write_text(path.read_text(encoding="utf-8").replace('"css": "', '"css": ".card { color: teal; }\\n', 1), encoding="utf-8")
+        result = project.run("build")
+        assert "0 changed" in result.output  # the notes are unchanged; only their note type is newer
+        for apkg in project.build_dir.glob("*.apkg"):
+            log = import_package(col, apkg)
+            assert not log.new and not log.conflicting
+        col.models._clear_cache()  # see _state
+        assert sorted(m["name"] for m in col.models.all()) == names  # no "Basic-1a2b3" fork
+        assert "color: teal" in col.models.by_name("Basic")["css"]
+        # Only the restyled type was updated; the others kept their times.
+        assert {m["name"]: m["mod"] for m in col.models.all() if m["name"] != "Basic"} == {k: v for k, v in mods.items() if k != "Basic"}
+        assert col.get_note(ids["basic"]).mid == col.models.by_name("Basic")["id"]
+    finally:
+        col.close()
