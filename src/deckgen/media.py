@@ -25,7 +25,6 @@ SOUND_TYPES = (".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".aac", ".flac")
 NAME_PREFIX = "dg-"
 MEDIA_FOLDER = "media"  # inside the card folder: the files HTML text names, under their Anki names
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:|//")
-_DRIVE = re.compile(r"[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -50,7 +49,7 @@ def media_name_problem(name: str) -> str | None:
         return "is empty or a folder name"
     if "/" in name or "\\" in name:
         return "contains a path separator"
-    if _DRIVE.match(name) or ":" in name:
+    if ":" in name:  # a drive letter (C:x) or a Windows stream name
         return "contains a drive letter or ':'"
     if _CONTROL.search(name):
         return "contains control characters"
