@@ -70,7 +70,8 @@ def test_every_project_card_file_is_valid(validator, path: Path) -> None:
 
 @pytest.mark.parametrize("text, complaint", [
     ("deck: D\ncards:\n  - id: x\n    q: Q\n    a: A\n    revers: true\n", "'revers' was unexpected"),
-    ("deck: D\ncards:\n  - id: x\n    q: Q\n", "'a' is a required property"),
+    ("deck: D\ncards:\n  - id: x\n    q: Q\n", "is not valid under any of the given schemas"),
+    ("deck: D\nformat: text\ncards:\n  - id: x\n    q: Q\n    a: A\n", "is not one of"),
     ("deck: D\ncards:\n  - id: x\n    cloze: '{{c1::x}}'\n    q: Q\n", "False schema does not allow"),
     ("deck: D\ncards:\n  - id: has space\n    q: Q\n    a: A\n", "does not match"),
     ("deck: D::::E\ncards:\n  - id: x\n    q: Q\n    a: A\n", "does not match"),
@@ -92,3 +93,12 @@ def test_schema_command_prints_it(project) -> None:
     result = project.run("schema")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"] == "deckgen card file"
+
+
+def test_cards_of_an_imported_note_type_are_valid(validator) -> None:
+    text = (
+        "deck: D\nnotetype: Basic (type in the answer)\nformat: html\ncards:\n"
+        "  - id: x\n    guid: 'abc'\n    fields:\n      Front: <b>Q</b>\n      Back: A\n"
+        "  - id: y\n    q: Q2\n    a: A2\n"
+    )
+    assert [error.message for error in validator.iter_errors(load(text))] == []

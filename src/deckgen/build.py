@@ -9,10 +9,11 @@ from pathlib import Path
 
 from deckgen.compile import Compilation, ParsedFile, compile_cards, parse_files
 from deckgen.lockfile import format_lock, parse_lock
-from deckgen.media import MediaLoader
+from deckgen.media import MEDIA_FOLDER, MediaLoader
 from deckgen.package import package_bytes
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
 from deckgen.progress import ProgressFn, no_progress
+from deckgen.projecttypes import FOLDER as NOTETYPE_FOLDER, read_notetypes
 from deckgen.sources import decode, display_path, read_sources
 
 LOCK_NAME = "deckgen.lock"
@@ -128,9 +129,13 @@ def load_project(
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
     # Media paths may not leave the project: the folder holding the card folder.
-    media = MediaLoader(cards_dir.resolve().parent)
+    media = MediaLoader(cards_dir.resolve().parent, cards_dir.resolve() / MEDIA_FOLDER)
+    notetypes, found = read_notetypes(cards_dir.resolve().parent / NOTETYPE_FOLDER)
+    problems += found
     progress("compiling", 0, 1)
-    compilation = compile_cards([file.cards for file in files], previous, time.time() if now is None else now, media)
+    compilation = compile_cards(
+        [file.cards for file in files], previous, time.time() if now is None else now, media, notetypes
+    )
     problems += compilation.problems
     return LoadedProject(tuple(files), compilation, tuple(sorted_problems(problems)), lock_path, lock_text)
 

@@ -203,3 +203,22 @@ def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: P
     session = WatchSession(cards_dir, out_dir, lambda line, err: click.echo(line, err=err),
                            lock_path, config_path, editor_url)
     watch_loop(session, card_changes(cards_dir))
+
+
+@main.command("import")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "cards_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cards"),
+              show_default=True, help="Card folder to write the card files into.")
+@click.option("--merge", is_flag=True,
+              help="Add the package's notes beside existing card files (new files only; never overwrites).")
+@_lock_option
+def import_(package: Path, cards_dir: Path, merge: bool, lock_path: Path | None) -> None:
+    """Turn an Anki package (.apkg) into card files, keeping each note's identity and history."""
+    from deckgen.importing import run_import
+    from deckgen.report import format_import
+
+    report = run_import(package, cards_dir, merge=merge, lock_path=lock_path)
+    for line, to_stderr in format_import(report, package.name):
+        click.echo(line, err=to_stderr)
+    if report.failed:
+        click.get_current_context().exit(1)

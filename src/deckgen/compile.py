@@ -9,16 +9,20 @@ from pathlib import Path
 
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
-from deckgen.media import MediaLoader, attach_media
-from deckgen.model import Card, Note, StampedNote
+from deckgen.media import MediaFile, MediaLoader, attach_media
+from deckgen.model import Card, MediaRef, Note, StampedNote
 from deckgen.notetypes import NOTETYPES
 from deckgen.package import PackagePlan
 from deckgen.problems import Problem, error, warning
 from deckgen.progress import ProgressFn, no_progress
+from deckgen.projecttypes import ProjectNoteType
 from deckgen.render import render_card
 from deckgen.sources import SourceFile
 from deckgen.validate import FileCards, check_unique_ids, validate_file
 from deckgen.yamlread import Node, parse_yaml
+
+
+_OWN_TYPE_IDS = frozenset(nt.id for nt in NOTETYPES.values())
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,21 @@ def _guid_problems(notes: list[tuple[Note, str]]) -> list[Problem]:
     return problems
 
 
-def _stamp_problems(card: Card, old: LockEntry | None) -> list[Problem]:
+def lock_kind(note: Note) -> str:
+    """Name a note's kind for the lock file: a project note type's id is part of it."""
+    if note.notetype_id in _OWN_TYPE_IDS:
+        return note.card.kind
+    return f"{note.card.kind}@{note.notetype_id}"
+
+
+def _stamp_problems(card: Card, old: LockEntry | None, kind: str | None = None) -> list[Problem]:
     """Warn about edits a re-import cannot apply, and refuse the one that would be lost."""
     if old is None:
         return []
-    if old.kind != card.kind:
-        message = (f"card '{card.id}' was a {old.kind} card and is now {card.kind}; Anki cannot change "
+    kind = kind or card.kind
+    if old.kind != kind:
+        was, now = (old.kind, kind) if "@" not in old.kind + kind else ("a different note type's", "another's")
+        message = (f"card '{card.id}' was a {was} card and is now {now}; Anki cannot change "
                    f"the type of an imported note, so give this card a new id")
         return [error(card.location, "kind-changed", message)]
     if old.deck != card.deck:
@@ -109,11 +122,19 @@ def _stamp_problems(card: Card, old: LockEntry | None) -> list[Problem]:
     return []
 
 
-def _render_all(files: list[FileCards], media: MediaLoader) -> tuple[list[Note], dict[str, bytes], list[Problem]]:
+def _render_all(files: list[FileCards], media: MediaLoader,
+                notetypes: dict[str, ProjectNoteType]) -> tuple[list[Note], dict[str, bytes], list[Problem]]:
     """Render every card and bring in the media files its text names."""
     notes: list[Note] = []
     problems: list[Problem] = []
     for card in (card for file in files for card in file.cards):
+        if card.notetype is not None:
+            from deckgen.render_typed import render_typed_card
+
+            typed, found = render_typed_card(card, notetypes)
+            notes.extend([typed] if typed else [])
+            problems.extend(found)
+            continue
         note, found = render_card(card)
         notes.append(note)
         problems.extend(found)
@@ -128,15 +149,30 @@ def _package_media(stamped: list[StampedNote], media_files: dict[str, bytes]) ->
     return tuple((name, media_files[name]) for name in names)
 
 
+def _template_media(types: list[ProjectNoteType], media: MediaLoader) -> tuple[tuple[str, bytes], ...]:
+    """Bundle the `_` media files (fonts, scripts) that project note types' templates use, when present."""
+    found: dict[str, bytes] = {}
+    for nt in types:
+        for name in nt.template_media:
+            loaded = media.load(MediaRef("image", name, nt.location.path, nt.location, verbatim=True))
+            if isinstance(loaded, MediaFile):
+                found[loaded.name] = loaded.data
+    return tuple(sorted(found.items()))
+
+
 def compile_cards(
-    files: list[FileCards], previous: dict[str, LockEntry], now: float, media: MediaLoader | None = None
+    files: list[FileCards], previous: dict[str, LockEntry], now: float, media: MediaLoader | None = None,
+    notetypes: dict[str, ProjectNoteType] | None = None,
 ) -> Compilation:
     """Render, stamp and group validated cards into one package plan per top-level deck.
 
-    Media paths resolve through `media` (by default, files below the current folder).
+    Media paths resolve through `media` (by default, files below the current folder);
+    `notetypes` are the project's own note types, by name.
     """
     stamper = Stamper(previous, now)
-    notes, media_files, problems = _render_all(files, media or MediaLoader(Path.cwd()))
+    notetypes = notetypes or {}
+    media = media or MediaLoader(Path.cwd())
+    notes, media_files, problems = _render_all(files, media, notetypes)
     guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
     problems.extend(_guid_problems(guids))
 
@@ -146,12 +182,18 @@ def compile_cards(
         stamp = stamper.stamp(f"@notetype/{notetype.id}", content_hash(repr(notetype)), "notetype", notetype.name, with_id=False)
         notetype_mods[notetype.id] = stamp.entry.mod
         lock.append(stamp.entry)
+    project_types = {nt.id: nt for nt in notetypes.values()}
+    for nt in project_types.values():
+        stamp = stamper.stamp(f"@notetype/{nt.id}", nt.content_hash, "notetype", nt.name, with_id=False)
+        notetype_mods[nt.id] = stamp.entry.mod
+        lock.append(stamp.entry)
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
     for note, guid in guids:
         card = note.card
-        problems.extend(_stamp_problems(card, previous.get(card.key)))
-        stamp = stamper.stamp(card.key, note.content_hash, card.kind, card.deck)
+        kind = lock_kind(note)
+        problems.extend(_stamp_problems(card, previous.get(card.key), kind))
+        stamp = stamper.stamp(card.key, note.content_hash, kind, card.deck)
         lock.append(stamp.entry)
         by_deck[card.top_deck].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
 
@@ -165,13 +207,16 @@ def compile_cards(
             message = f"decks '{filenames[filename]}' and '{top_deck}' would both be written to {filename}; rename one"
             problems.append(error(first.location, "package-name-clash", message))
         filenames[filename] = top_deck
-        kinds = {s.note.card.kind for s in stamped}
+        kinds = {s.note.card.kind for s in stamped if s.note.notetype_id in _OWN_TYPE_IDS}
+        used = sorted({s.note.notetype_id for s in stamped} & project_types.keys())
         plan = PackagePlan(
             top_deck=top_deck,
             decks=tuple(sorted({s.note.card.deck for s in stamped})),
             notes=tuple(stamped),
-            notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds),
-            media=_package_media(stamped, media_files),
+            notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds)
+            + tuple((project_types[i], notetype_mods[i]) for i in used),
+            media=tuple(sorted(dict(_package_media(stamped, media_files)
+                                    + _template_media([project_types[i] for i in used], media)).items())),
         )
         counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))

@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import unquote
 
 from deckgen.model import MediaRef, Note
 from deckgen.problems import Problem, error
@@ -22,7 +23,9 @@ from deckgen.sources import display_path
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
 SOUND_TYPES = (".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".aac", ".flac")
 NAME_PREFIX = "dg-"
+MEDIA_FOLDER = "media"  # inside the card folder: the files HTML text names, under their Anki names
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:|//")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,22 @@ class MediaFile:
 class _Failure:
     code: str
     message: str
+    severity: str = "error"
+
+
+def media_name_problem(name: str) -> str | None:
+    """Say why a name cannot be a file directly inside one folder (Anki's media folder), or None."""
+    if not name or name in (".", ".."):
+        return "is empty or a folder name"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if ":" in name:  # a drive letter (C:x) or a Windows stream name
+        return "contains a drive letter or ':'"
+    if _CONTROL.search(name):
+        return "contains control characters"
+    if len(name.encode("utf-8")) > 240:
+        return "is too long"
+    return None
 
 
 def media_name(data: bytes, suffix: str) -> str:
@@ -60,8 +79,9 @@ def _path_problem(kind: str, target: str) -> _Failure | None:
 class MediaLoader:
     """Resolve and read media files below one project folder, each file once."""
 
-    def __init__(self, project_root: Path) -> None:
+    def __init__(self, project_root: Path, media_dir: Path | None = None) -> None:
         self.root = project_root.resolve()
+        self.media_dir = media_dir or self.root / "cards" / MEDIA_FOLDER
         self.cache: dict[tuple[str, str, str], MediaFile | _Failure] = {}
 
     def _inside(self, path: Path) -> bool:
@@ -85,14 +105,33 @@ class MediaLoader:
             return _Failure("media-unreadable", f"cannot read {kind} '{target}': {exc.strerror}")
         return MediaFile(media_name(data, resolved.suffix), data)
 
+    def _read_named(self, name: str) -> MediaFile | _Failure:
+        """Read a file HTML text names from the media folder, keeping its name."""
+        problem = media_name_problem(name)
+        if problem:
+            return _Failure("media-outside", f"media name '{name}' {problem}; HTML text names files in the media folder")
+        shown = display_path(self.media_dir)
+        for candidate in dict.fromkeys((name, unquote(name))):  # Anki also finds %-encoded names
+            path = self.media_dir / candidate
+            if not path.is_file():
+                continue
+            if not self._inside(path.resolve()):
+                return _Failure("media-outside", f"'{candidate}' in {shown} is a link to a file outside the project folder")
+            try:
+                return MediaFile(candidate, path.read_bytes())
+            except OSError as exc:
+                return _Failure("media-unreadable", f"cannot read '{candidate}': {exc.strerror}")
+        # The text is passed to Anki unchanged, so a missing file only means Anki lacks it too.
+        return _Failure("media-missing", f"'{name}' not found in {shown}; the card will show it missing", "warning")
+
     def load(self, ref: MediaRef) -> MediaFile | Problem:
         """Return the file a reference names, or a problem located at the reference."""
-        key = (ref.kind, ref.target, ref.card_file)
+        key = ("", ref.target, "") if ref.verbatim else (ref.kind, ref.target, ref.card_file)
         if key not in self.cache:
-            self.cache[key] = self._read(*key)
+            self.cache[key] = self._read_named(ref.target) if ref.verbatim else self._read(*key)
         found = self.cache[key]
         if isinstance(found, _Failure):
-            return error(ref.location, found.code, found.message)
+            return Problem(ref.location, found.code, found.message, found.severity)  # type: ignore[arg-type]
         return found
 
 

@@ -33,6 +33,11 @@ class Card:
     reverse: bool = False
     tags: tuple[str, ...] = ()
     guid: str | None = None
+    # A note type from the project's notetypes/ folder (None: deckgen's own), the text of
+    # its fields by name when written under `fields:`, and whether text is HTML as is.
+    notetype: str | None = None
+    named_fields: tuple[tuple[str, str], ...] = ()
+    html: bool = False
     # (attribute, line, col) where each text value was written ("front", "back", ...), in the
     # card's file; plain numbers because few builds ever need them.
     field_positions: tuple[tuple[str, int, int], ...] = ()
@@ -64,6 +69,8 @@ class MediaRef:
     card_file: str
     location: Location
     name: str | None = None
+    # True for a name in Anki's media folder written in HTML text: bundled under that name.
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)

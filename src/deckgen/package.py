@@ -22,6 +22,7 @@ from genanki.apkg_schema import APKG_SCHEMA
 from deckgen.identity import card_id_candidate, deck_id
 from deckgen.model import DECK_SEPARATOR, StampedNote
 from deckgen.notetypes import NoteType
+from deckgen.projecttypes import ProjectNoteType
 
 # Zip entries carry this date so two builds of the same input are byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -34,7 +35,7 @@ class PackagePlan:
     top_deck: str
     decks: tuple[str, ...]
     notes: tuple[StampedNote, ...]
-    notetypes: tuple[tuple[NoteType, int], ...]  # each used type with its modification time
+    notetypes: tuple[tuple[NoteType | ProjectNoteType, int], ...]  # each used type with its modification time
     media: tuple[tuple[str, bytes], ...] = ()  # (name in Anki's media folder, bytes), sorted by name
 
 
@@ -134,7 +135,10 @@ def _collection_bytes(plan: PackagePlan) -> bytes:
         db.executescript(APKG_COL)
         top_id = deck_id(plan.top_deck)
         decks = {str(deck_id(name)): _deck_json(name) for name in _with_parents(plan.decks)}
-        models = {str(nt.id): _notetype_json(nt, mod, top_id) for nt, mod in plan.notetypes}
+        models = {
+            str(nt.id): nt.package_json(mod, top_id) if isinstance(nt, ProjectNoteType) else _notetype_json(nt, mod, top_id)
+            for nt, mod in plan.notetypes
+        }
         (default_decks,) = db.execute("SELECT decks FROM col").fetchone()
         decks = {**json.loads(default_decks), **decks}
         db.execute(

@@ -109,6 +109,31 @@ def _digest(card: Card, notetype_id: int, fields: tuple[str, ...]) -> str:
     return content_hash(str(notetype_id), card.deck, " ".join(card.tags), *fields)
 
 
+def render_text(card: Card, name: str, text: str) -> tuple[str, tuple[MediaRef, ...], tuple[Problem, ...]]:
+    """Render one text of a card (HTML as is, or Markdown): HTML, media it names, warnings."""
+    if card.html:
+        from deckgen.htmlmedia import html_media_refs  # HTML text is trusted and passed through
+
+        return text, html_media_refs(text, card.location.path, card.field_location(name)), ()
+    markup, found, languages = field_html(text)
+    if not found and not languages:
+        return markup, (), ()
+    media = tuple(MediaRef(kind, target, card.location.path, card.field_location(name))  # type: ignore[arg-type]
+                  for kind, target in found)
+    problems = tuple(
+        warning(card.field_location(name), "unknown-language",
+                f"no highlighting for code language '{language}'; the code is shown plain")
+        for language in languages
+    )
+    return markup, media, problems
+
+
+def sort_text_of(body: str) -> str:
+    """Return the plain text Anki's browser lists for a field."""
+    # HTML without tags or entities is the text itself: no stripping needed.
+    return html_to_plain(body) if "<" in body or "&" in body else " ".join(body.split())
+
+
 def render_card(card: Card) -> tuple[Note, list[Problem]]:
     """Turn one card into the fields of its note type, warning about unknown code languages."""
     notetype = NOTETYPES[card.kind]
@@ -119,15 +144,10 @@ def render_card(card: Card) -> tuple[Note, list[Problem]]:
         text = getattr(card, name)
         if not text:
             continue
-        html_of[name], found, languages = field_html(text)
-        if found or languages:
-            media.extend(MediaRef(kind, target, card.location.path, card.field_location(name))  # type: ignore[arg-type]
-                         for kind, target in found)
-            problems.extend(
-                warning(card.field_location(name), "unknown-language",
-                        f"no highlighting for code language '{language}'; the code is shown plain")
-                for language in languages
-            )
+        html_of[name], found, warned = render_text(card, name, text)
+        if found or warned:
+            media.extend(found)
+            problems.extend(warned)
     extra, source = html_of.get("extra", ""), html_of.get("source", "")
     if card.kind == "cloze":
         fields: tuple[str, ...] = (html_of["text"], extra, source)
@@ -135,9 +155,7 @@ def render_card(card: Card) -> tuple[Note, list[Problem]]:
     else:
         fields = (html_of["front"], html_of["back"], extra, source, "y" if card.reverse else "")
         ordinals = (0, 1) if card.reverse else (0,)
-    # HTML without tags or entities is the text itself: no stripping needed for the sort text.
-    body = fields[0]
-    sort_text = html_to_plain(body) if "<" in body or "&" in body else " ".join(body.split())
+    sort_text = sort_text_of(fields[0])
     unique_media = tuple(dict.fromkeys(media)) if media else ()
     digest = _digest(card, notetype.id, fields)
     return Note(card, notetype.id, fields, sort_text, ordinals, digest, unique_media), problems
@@ -147,6 +165,9 @@ def link_media(note: Note, names: dict[str, str]) -> Note:
     """Put the bundled file names (target as written -> name) into a note's media placeholders."""
     if not note.media:
         return note
+    if note.card.html:  # HTML is passed through: it has no placeholders, only names
+        media = tuple(MediaRef(r.kind, r.target, r.card_file, r.location, names.get(r.target), True) for r in note.media)
+        return Note(note.card, note.notetype_id, note.fields, note.sort_text, note.ordinals, note.content_hash, media)
 
     def name_for(match: re.Match[str]) -> str:
         return escape_text(names.get(match.group(1), match.group(1))).replace('"', "&quot;")

@@ -7,6 +7,9 @@ import json
 from typing import TYPE_CHECKING, Any, Iterable
 
 from deckgen.build import BuildReport
+
+if TYPE_CHECKING:  # building never loads the import machinery
+    from deckgen.importing import ImportReport
 from deckgen.problems import Problem
 
 if TYPE_CHECKING:  # only for annotations: each command imports its own module
@@ -151,3 +154,23 @@ def format_ids(report: IdsReport, dry_run: bool) -> list[str]:
         return ["every card has an id"]
     files = len({added.location.path for added in report.added})
     return lines + [f"{verb} {_plural(len(report.added), 'id')} in {_plural(files, 'file')}"]
+
+
+def format_import(report: "ImportReport", package: str) -> list[tuple[str, bool]]:
+    """Describe an import: (line, goes to stderr) pairs; a failure is one error line."""
+    if report.error is not None:
+        return [(f"error: {report.error}", True)]
+    lines = [(f"warning: {text}", True) for text in report.warnings]
+    lines += [(f"warning: skipped {text}", True) for text in report.skipped]
+    files = ", ".join(report.card_files)
+    lines.append((f"imported {package}: {_plural(report.notes, 'note')} ({_plural(report.cards, 'card')}) "
+                  f"into {_plural(len(report.card_files), 'card file')}: {files}", False))
+    if report.notetype_files:
+        lines.append((f"note types: {', '.join(report.notetype_files)}", False))
+    if report.media_written or report.media_kept:
+        kept = f" ({report.media_kept} already there)" if report.media_kept else ""
+        lines.append((f"media: {_plural(report.media_written, 'file')} written{kept}", False))
+    if report.already_there:
+        lines.append((f"{_plural(report.already_there, 'note')} already in the project (same guid) left as they are", False))
+    lines.append(("next: deckgen build, then import the package in Anki: it finds every note it already has", False))
+    return lines

@@ -10,8 +10,10 @@ from deckgen.model import DECK_SEPARATOR, Card
 from deckgen.problems import Location, Problem, error
 from deckgen.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 
-FILE_KEYS = ("deck", "tags", "source", "cards")
-CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid", "nolint")
+FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format")
+CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid", "notetype", "format",
+             "fields", "nolint")
+FORMATS = ("markdown", "html")
 CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::")
 CARD_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 BOOLEANS = {"true": True, "false": False}
@@ -52,8 +54,11 @@ class _Checker:
             self.fail(key, "unknown-key", f"unknown key '{key.value}' in {what}{hint}")
         return found
 
-    def text(self, found: dict, name: str, required: bool, owner: Node, what: str) -> str | None:
-        """Return a non-empty text value, reporting a missing, empty or non-text one."""
+    def text(self, found: dict, name: str, required: bool, owner: Node, what: str, raw: bool = False) -> str | None:
+        """Return a non-empty text value, reporting a missing, empty or non-text one.
+
+        `raw` text (HTML kept as is) keeps its surrounding space and may be only space.
+        """
         if name not in found:
             if required:
                 self.fail(owner, "missing-key", f"{what} is missing '{name}'")
@@ -62,7 +67,7 @@ class _Checker:
         if not isinstance(value, Scalar):
             self.fail(value, "wrong-type", f"'{name}' must be text, not {kind_of(value)}")
             return None
-        stripped = value.value.strip()
+        stripped = value.value if raw else value.value.strip()
         if not stripped:
             self.fail(value if value.value else key, "empty-value", f"'{name}' is empty")
             return None
@@ -118,45 +123,103 @@ class _Checker:
             spots += (("source", file_source_at.line, file_source_at.col),)
         return spots
 
+    def choice(self, found: dict, name: str, allowed: tuple[str, ...], default: str | None) -> str | None:
+        """Read a value that must be one of a few words (or any text when none are given)."""
+        if name not in found:
+            return default
+        value = self.text(found, name, True, found[name][0], "")
+        if value is not None and allowed and value not in allowed:
+            self.fail(found[name][1], "wrong-value", f"'{name}' must be one of: {', '.join(allowed)}")
+        return value
+
+    def named_fields(self, found: dict, raw: bool) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int, int], ...]]:
+        """Read `fields:`, a mapping of note-type field names to text."""
+        _, value = found["fields"]
+        if not isinstance(value, Mapping):
+            self.fail(value, "wrong-type", f"'fields' must be a mapping of field names to text, not {kind_of(value)}")
+            return (), ()
+        texts, spots = [], []
+        for key, item in value.items:
+            text = self.text({key.value: (key, item)}, key.value, True, key, "", raw)
+            if text is not None:
+                texts.append((key.value, text))
+                spots.append((f"field:{key.value}", item.line, item.col))
+        return tuple(texts), tuple(spots)
+
     def card(self, node: Node, deck: str, file_tags: tuple[str, ...], file_source: str,
-             file_source_at: Node | None = None) -> Card | None:
+             file_source_at: Node | None = None, defaults: tuple[str | None, str] = (None, "markdown")) -> Card | None:
         if not isinstance(node, Mapping):
             self.fail(node, "wrong-type", f"each card must be a mapping with 'id', not {kind_of(node)}")
             return None
         errors_before = len(self.problems)
         found = self.fields(node, CARD_KEYS, "a card")
+        notetype = self.choice(found, "notetype", (), defaults[0])
+        raw = self.choice(found, "format", FORMATS, defaults[1]) == "html"
         card_id = self.text(found, "id", True, node, "card")
         if card_id is not None and not CARD_ID_PATTERN.match(card_id):
             self.fail(found["id"][1], "bad-id", f"card id '{card_id}' must start with a letter or digit and contain no spaces")
         where = f"card '{card_id}'" if card_id else "card"
         tags = tuple(dict.fromkeys(file_tags + self.tags(found)))
-        source = self.text(found, "source", False, node, where) or file_source
-        extra = self.text(found, "extra", False, node, where) or ""
-        guid = self.text(found, "guid", False, node, where)
+        source = self.text(found, "source", False, node, where, raw) or file_source
+        extra = self.text(found, "extra", False, node, where, raw) or ""
+        guid = self.text(found, "guid", False, node, where, raw=True)
         reverse = self.boolean(found, "reverse")
         self.names(found, "nolint")  # which lint rules to skip: only `deckgen lint` reads them
+        if notetype is not None or "fields" in found:
+            return self.typed_card(node, found, card_id, deck, tags, guid, (notetype, raw, source, errors_before))
         if "cloze" in found:
             for clash in ("q", "a", "reverse"):
                 if clash in found:
                     self.fail(found[clash][0], "cloze-and-basic", f"'{clash}' cannot be used in a cloze card")
-            text = self.text(found, "cloze", True, node, where)
-            if text is not None and not CLOZE_PATTERN.search(text):
+            text = self.text(found, "cloze", True, node, where, raw)
+            if text is not None and not raw and not CLOZE_PATTERN.search(text):
                 self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}")
             if len(self.problems) > errors_before or card_id is None or text is None:
                 return None
             return Card(card_id, "cloze", deck, self.at(node), text=text, extra=extra,
-                        source=source, tags=tags, guid=guid,
+                        source=source, tags=tags, guid=guid, html=raw,
                         field_positions=self.text_positions(found, file_source_at))
         if "q" not in found and "a" not in found:
             self.fail(node, "missing-key", f"{where} needs 'q' and 'a' (or 'cloze')")
             return None
-        front = self.text(found, "q", True, node, where)
-        back = self.text(found, "a", True, node, where)
+        front = self.text(found, "q", True, node, where, raw)
+        back = self.text(found, "a", True, node, where, raw)
         if len(self.problems) > errors_before or card_id is None or front is None or back is None:
             return None
         return Card(card_id, "basic", deck, self.at(node), front=front, back=back, extra=extra,
-                    source=source, reverse=bool(reverse), tags=tags, guid=guid,
+                    source=source, reverse=bool(reverse), tags=tags, guid=guid, html=raw,
                     field_positions=self.text_positions(found, file_source_at))
+
+    def typed_card(self, node: Mapping, found: dict, card_id: str | None, deck: str, tags: tuple[str, ...],
+                   guid: str | None, options: tuple[str | None, bool, str, int]) -> Card | None:
+        """Check a card of a project note type: its text as `fields:` or as q/a or cloze/extra."""
+        notetype, raw, source, errors_before = options
+        where = f"card '{card_id}'" if card_id else "card"
+        if notetype is None:
+            self.fail(found["fields"][0], "fields-without-notetype", "'fields' needs a 'notetype' (a file in notetypes/)")
+        for key in ("reverse", "source"):
+            if key in found:
+                self.fail(found[key][0], "notetype-key", f"'{key}' cannot be used with a note type from notetypes/")
+        if source and "source" not in found:
+            self.fail(node, "notetype-key", "the file's 'source' cannot be used with a note type from notetypes/")
+        shorthand = [key for key in ("q", "a", "cloze", "extra") if key in found]
+        if {"q", "a"} & set(shorthand) and {"cloze", "extra"} & set(shorthand):
+            self.fail(found["cloze" if "cloze" in found else "extra"][0], "cloze-and-basic",
+                      "'cloze'/'extra' cannot be used together with 'q'/'a'")
+        if "fields" in found and shorthand:
+            self.fail(found[shorthand[0]][0], "fields-and-text", f"'{shorthand[0]}' cannot be used together with 'fields'")
+        texts: dict[str, str | None] = {}
+        if "fields" in found:
+            named, spots = self.named_fields(found, raw)
+        else:
+            keys = ("cloze", "extra") if "cloze" in found or "extra" in found else ("q", "a")
+            texts = {TEXT_ATTRIBUTES[k]: self.text(found, k, k != "extra", node, where, raw) for k in keys}
+            named, spots = (), self.text_positions(found, None)
+        if len(self.problems) > errors_before or card_id is None or notetype is None:
+            return None
+        kind = "cloze" if "cloze" in found or "extra" in found else "basic"
+        return Card(card_id, kind, deck, self.at(node), tags=tags, guid=guid, notetype=notetype, named_fields=named,
+                    html=raw, field_positions=spots, **{k: v or "" for k, v in texts.items()})
 
     def boolean(self, found: dict, name: str) -> bool | None:
         if name not in found:
@@ -176,6 +239,7 @@ class _Checker:
         file_tags = self.tags(found)
         file_source = self.text(found, "source", False, root, "the file") or ""
         file_source_at = found["source"][1] if file_source else None
+        defaults = (self.choice(found, "notetype", (), None), self.choice(found, "format", FORMATS, "markdown") or "markdown")
         if "cards" not in found:
             self.fail(root, "missing-key", "the file is missing 'cards'")
             return ()
@@ -187,7 +251,7 @@ class _Checker:
             self.fail(cards_node, "empty-value", "'cards' is empty")
             return ()
         # Check every card's shape even under a bad deck name, so all mistakes show at once.
-        cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at) for node in cards_node.items]
+        cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at, defaults) for node in cards_node.items]
         return tuple(card for card in cards if card is not None) if deck else ()
 
 
