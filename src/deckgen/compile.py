@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Callable
 
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
@@ -39,18 +40,27 @@ class Compilation:
     problems: tuple[Problem, ...]
 
 
-def read_cards(sources: list[SourceFile]) -> tuple[list[FileCards], list[Problem]]:
-    """Parse and validate every source file, then check ids across files."""
+def read_card_file(source: SourceFile) -> tuple[FileCards | None, list[Problem]]:
+    """Parse and validate one source file (None when it is not YAML at all)."""
+    root, problems = parse_yaml(source.text, source.display)
+    if root is None:
+        return None, problems
+    cards, found = validate_file(root, source.display)
+    return cards, problems + found
+
+
+def read_cards(
+    sources: list[SourceFile],
+    read_file: Callable[[SourceFile], tuple[FileCards | None, list[Problem]]] = read_card_file,
+) -> tuple[list[FileCards], list[Problem]]:
+    """Parse and validate every source file (through `read_file`), then check ids across files."""
     files: list[FileCards] = []
     problems: list[Problem] = []
     for source in sources:
-        root, found = parse_yaml(source.text, source.display)
+        cards, found = read_file(source)
         problems.extend(found)
-        if root is None:
-            continue
-        cards, found = validate_file(root, source.display)
-        problems.extend(found)
-        files.append(cards)
+        if cards is not None:
+            files.append(cards)
     problems.extend(check_unique_ids(files))
     return files, problems
 
@@ -97,7 +107,9 @@ def compile_cards(
     problems: list[Problem] = []
     stamper = Stamper(previous, now)
     notes = [render_card(card) for file in files for card in file.cards]
-    guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
+    # Each card's top-level deck once: Card.top_deck splits the deck name on every access.
+    tops = [note.card.top_deck for note in notes]
+    guids = [(note, note.card.guid or guid_for(top, note.card.id)) for note, top in zip(notes, tops)]
     problems.extend(_guid_problems(guids))
 
     notetype_mods: dict[int, int] = {}
@@ -108,12 +120,15 @@ def compile_cards(
         lock.append(stamp.entry)
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
-    for note, guid in guids:
+    for (note, guid), top in zip(guids, tops):
         card = note.card
-        problems.extend(_stamp_problems(card, previous.get(card.key)))
-        stamp = stamper.stamp(card.key, note.content_hash, card.kind, card.deck)
+        key = f"{top}/{card.id}"  # Card.key, without splitting the deck name again
+        old = previous.get(key)
+        if old is not None:
+            problems.extend(_stamp_problems(card, old))
+        stamp = stamper.stamp(key, note.content_hash, card.kind, card.deck)
         lock.append(stamp.entry)
-        by_deck[card.top_deck].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
+        by_deck[top].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
 
     packages: list[PlannedPackage] = []
     filenames: dict[str, str] = {}
@@ -132,10 +147,10 @@ def compile_cards(
             notes=tuple(stamped),
             notetypes=tuple((nt, notetype_mods[nt.id]) for kind, nt in NOTETYPES.items() if kind in kinds),
         )
-        counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
+        counts = Counter(s.status for s in stamped)
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))
 
     current = {entry.key for entry in lock}
-    removed = tuple(e for key, e in sorted(previous.items()) if key not in current and e.kind != "notetype")
+    removed = tuple(e for _, e in sorted((k, e) for k, e in previous.items() if k not in current and e.kind != "notetype"))
     return Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
 

@@ -83,7 +83,7 @@ class _Checker:
                 self.fail(item, "wrong-type", f"a tag must be text, not {kind_of(item)}")
             elif not item.value.strip():
                 self.fail(item, "empty-value", "tag is empty")
-            elif any(ch.isspace() for ch in item.value.strip()):
+            elif len(item.value.split()) > 1:  # whitespace inside the tag (split() uses str.isspace)
                 self.fail(item, "tag-space", f"tag '{item.value.strip()}' contains a space; Anki tags cannot (use - or ::)")
             else:
                 tags.append(item.value.strip())
