@@ -134,9 +134,10 @@ def edit_one_card(root: Path, value: str) -> None:
 
 @dataclass
 class Runs:
-    """The wall times (seconds) and peak memory (MB) of one scenario's repetitions."""
+    """The wall times and CPU times (seconds) and peak memory (MB) of one scenario's repetitions."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
 
     @property
@@ -144,12 +145,16 @@ class Runs:
         return statistics.median(self.seconds)
 
     @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
     def peak(self) -> float:
         return max(self.peak_mb)
 
 
-def run_once(cmd: list[str], cwd: Path, expect: str | None = None) -> tuple[float, float, str]:
-    """Run a command in a fresh process; return its wall time, peak RSS and output."""
+def run_once(cmd: list[str], cwd: Path, expect: str | None = None) -> tuple[float, float, float, str]:
+    """Run a command in a fresh process; return its wall time, CPU time, peak RSS and output."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     # Measure deckgen as installed, with its bytecode cached (pip compiles it at install time).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -164,15 +169,16 @@ def run_once(cmd: list[str], cwd: Path, expect: str | None = None) -> tuple[floa
         text = output.read().decode("utf-8", "replace")
     if proc.returncode != 0 or (expect is not None and expect not in text):
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
-    return elapsed, usage.ru_maxrss / 1024, text
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
 def measure(runs: Runs, cmd: list[str], cwd: Path, prepare=None, expect: str | None = None) -> Runs:
     """Time one run of `cmd` after `prepare()` and add it to `runs`."""
     if prepare is not None:
         prepare()
-    seconds, peak, _ = run_once(cmd, cwd, expect)
+    seconds, cpu, peak, _ = run_once(cmd, cwd, expect)
     runs.seconds.append(seconds)
+    runs.cpu.append(cpu)
     runs.peak_mb.append(peak)
     return runs
 
@@ -234,13 +240,14 @@ def bench_size(root: Path, size: int, repeat: int) -> dict:
 
 
 def bench_startup(root: Path, repeat: int) -> dict:
-    """Time `deckgen --help` against importing click alone."""
+    """Time `deckgen --help` against importing click alone, and an empty Python for the floor."""
     root.mkdir(parents=True, exist_ok=True)
-    click, helps = Runs(), Runs()
+    python, click, helps = Runs(), Runs(), Runs()
     for _ in range(repeat):
+        measure(python, [sys.executable, "-c", "pass"], root)
         measure(click, [sys.executable, "-c", "import click"], root)
         measure(helps, [sys.executable, "-m", "deckgen", "--help"], root, expect="Usage:")
-    return {"click": click, "help": helps}
+    return {"python": python, "click": click, "help": helps}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +271,7 @@ def print_size(result: dict) -> None:
     bare, build = result["bare"], result["build"]
     print(f"\n{result['size']:,} cards in {result['files']} files "
           f"(packages {result['package_mb']:.1f} MB; bare script's {result['bare_package_mb']:.1f} MB)")
-    print(f"  {'scenario':<26}{'median s':>10}{'peak MB':>10}   ratio")
+    print(f"  {'scenario':<26}{'median s':>10}{'cpu s':>8}{'peak MB':>10}   ratio")
     rows = [
         ("bare genanki + CSafeLoader", bare, ""),
         ("deckgen build (scratch)", build, f"{build.median / bare.median:.2f}x bare"),
@@ -273,7 +280,7 @@ def print_size(result: dict) -> None:
         ("deckgen check (cold)", result["check"], f"{result['check'].median / build.median:.2f}x build"),
     ]
     for name, runs, ratio in rows:
-        print(f"  {name:<26}{runs.median:>10.3f}{runs.peak:>10.1f}   {ratio}")
+        print(f"  {name:<26}{runs.median:>10.3f}{runs.cpu_median:>8.3f}{runs.peak:>10.1f}   {ratio}")
     print(f"  reproducible: {'yes' if result['reproducible'] else 'NO'}, "
           f"deflated: {'yes' if result['deflated'] else 'NO'}")
 
@@ -306,7 +313,8 @@ def targets(results: dict[int, dict], startup: dict) -> list[tuple[str, str, boo
 def _as_json(results: dict[int, dict], startup: dict) -> dict:
     def plain(value):
         if isinstance(value, Runs):
-            return {"median_s": value.median, "peak_mb": value.peak, "seconds": value.seconds}
+            return {"median_s": value.median, "cpu_median_s": value.cpu_median, "peak_mb": value.peak,
+                    "seconds": value.seconds}
         return value
 
     return {
@@ -330,7 +338,8 @@ def main() -> int:
     print(f"repetitions: {args.repeat}, medians reported; work folder: {workdir}")
     startup = bench_startup(workdir / "startup", max(args.repeat, 10))
     print(f"\nstart-up: deckgen --help {startup['help'].median * 1000:.0f} ms, "
-          f"python -c 'import click' {startup['click'].median * 1000:.0f} ms")
+          f"python -c 'import click' {startup['click'].median * 1000:.0f} ms, "
+          f"python -c pass {startup['python'].median * 1000:.0f} ms")
     results: dict[int, dict] = {}
     for size in sizes:
         results[size] = bench_size(workdir / f"p{size}", size, args.repeat)

@@ -26,18 +26,23 @@ DECKS = {
 @pytest.fixture
 def counted(monkeypatch) -> dict[str, int]:
     """Count how often card files are parsed and packages are built."""
-    counts = {"parsed": 0, "packaged": 0}
-    parse, package = deckgen.compile.parse_yaml, deckgen.package.package_bytes
+    counts = {"parsed": 0, "rendered": 0, "packaged": 0}
+    parse, render, package = deckgen.compile.parse_yaml, deckgen.compile.render_card, deckgen.package.package_bytes
 
     def counting_parse(*args, **kwargs):
         counts["parsed"] += 1
         return parse(*args, **kwargs)
+
+    def counting_render(*args, **kwargs):
+        counts["rendered"] += 1
+        return render(*args, **kwargs)
 
     def counting_package(*args, **kwargs):
         counts["packaged"] += 1
         return package(*args, **kwargs)
 
     monkeypatch.setattr(deckgen.compile, "parse_yaml", counting_parse)
+    monkeypatch.setattr(deckgen.compile, "render_card", counting_render)
     # run_build imports package_bytes when it runs, so it picks this up.
     monkeypatch.setattr(deckgen.package, "package_bytes", counting_package)
     return counts
@@ -62,7 +67,7 @@ def _build(project, now: float = NOW):
 
 
 def _reset(counts: dict[str, int]) -> None:
-    counts.update(parsed=0, packaged=0)
+    counts.update(parsed=0, rendered=0, packaged=0)
 
 
 def _uncached_build(project, tmp_path: Path, lock: bytes, now: float):
@@ -81,7 +86,7 @@ def test_no_op_rebuild_parses_and_packages_nothing(decks, counted) -> None:
 
     again = _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 0, "packaged": 0}
+    assert counted == {"parsed": 0, "rendered": 0, "packaged": 0}
     assert _outputs(decks) == before
     assert [(p.path, p.notes, p.cards, p.new, p.changed, p.unchanged) for p in again.packages] == [
         (p.path, p.notes, p.cards, 0, 0, p.notes) for p in first.packages
@@ -106,24 +111,91 @@ def test_editing_one_file_reparses_it_and_repackages_only_its_deck(decks, counte
 
     report = _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 1, "packaged": 1}
+    assert counted == {"parsed": 1, "rendered": 3, "packaged": 1}  # Beta's card is not even rendered
     assert [(p.deck, p.changed, p.unchanged) for p in report.packages] == [("Alpha", 1, 2), ("Beta", 0, 1)]
     assert (decks.build_dir / "beta.apkg").read_bytes() == beta
     assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)
 
 
-def test_cached_and_uncached_builds_write_identical_files(decks, tmp_path) -> None:
+def _edit_text(project, name: str, old: str, new: str) -> None:
+    path = project.cards / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _duplicate_a_note_id(project) -> None:
+    lines = project.lock.read_text(encoding="utf-8").splitlines(keepends=True)
+    rows = [line.split("\t") for line in lines]
+    cards = [i for i, row in enumerate(rows) if len(row) == 6 and row[4] != "notetype"]
+    rows[cards[-1]][3] = rows[cards[0]][3]  # as a careless merge could leave it
+    project.lock.write_text("".join("\t".join(row) for row in rows), encoding="utf-8")
+
+
+EDITS = {
+    "edit a card": lambda p: _edit_text(p, "b.yaml", "a: Two", "a: Two!"),
+    "add a card": lambda p: _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n  - id: c2\n    q: More?\n    a: Yes\n"),
+    "remove a card": lambda p: _edit_text(p, "a.yaml", "  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n", ""),
+    "remove a deck": lambda p: (p.cards / "c.yaml").unlink(),
+    "add a deck": lambda p: p.write("d.yaml", "deck: Gamma\ncards:\n  - id: d1\n    q: New?\n    a: Yes\n"),
+    "move a card to another deck": lambda p: (
+        _edit_text(p, "a.yaml", "  - id: a1\n    q: First?\n    a: One\n", ""),
+        _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n  - id: a1\n    q: First?\n    a: One\n"),
+    ),
+    "move a card to a sub-deck": lambda p: _edit_text(p, "b.yaml", "Alpha::Two", "Alpha::Three"),
+    "rename a file": lambda p: (p.cards / "c.yaml").rename(p.cards / "z.yaml"),
+    "clash of explicit guids": lambda p: (
+        _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n    guid: shared-guid\n"),
+        _edit_text(p, "a.yaml", "    a: One\n", "    a: One\n    guid: shared-guid\n"),
+    ),
+    "new deck with a clashing file name": lambda p: p.write("e.yaml", "deck: BETA\ncards:\n  - id: e1\n    q: Q?\n    a: A\n"),
+    "card kind changed": lambda p: _edit_text(p, "c.yaml", "    q: Third?\n    a: 三\n", "    cloze: \"{{c1::三}}\"\n"),
+    "lock with a repeated note id": _duplicate_a_note_id,
+    "lock file removed": lambda p: p.lock.unlink(),
+}
+
+
+# The packages each successful edit leaves as they were: their decks are not compiled again.
+KEPT = {
+    "edit a card": {"beta.apkg"},
+    "add a card": {"alpha.apkg"},
+    "remove a card": {"beta.apkg"},
+    "remove a deck": {"alpha.apkg"},
+    "add a deck": {"alpha.apkg", "beta.apkg"},
+    "move a card to another deck": set(),
+    "move a card to a sub-deck": {"beta.apkg"},
+    "rename a file": {"alpha.apkg"},
+    "lock with a repeated note id": set(),
+    "lock file removed": set(),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_cached_builds_write_and_report_exactly_what_uncached_builds_do(decks, edit, tmp_path, counted) -> None:
     _build(decks)
-    lock_before = decks.lock.read_bytes()
-    decks.write("b.yaml", DECKS["b.yaml"].replace("a: Two", "a: Two!"))
-    decks.write("d.yaml", "deck: Gamma\ncards:\n  - id: d1\n    q: New?\n    a: Yes\n")
-    (decks.cards / "c.yaml").unlink()
-    _build(decks, now=NOW + 100)
+    _build(decks, now=NOW + 50)  # a second build, so the cache holds what a no-op leaves
+    EDITS[edit](decks)
+    lock_before = decks.lock.read_bytes() if decks.lock.exists() else None
+    _reset(counted)
 
-    uncached = _uncached_build(decks, tmp_path, lock_before, NOW + 100)
+    cached = run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+    packaged = counted["packaged"]
 
-    assert _outputs(uncached) == {name: data for name, data in _outputs(decks).items() if name != "beta.apkg"}
-    assert (decks.build_dir / "beta.apkg").is_file()  # packages of removed decks are left alone
+    other = Project(tmp_path / "uncached")
+    shutil.copytree(decks.cards, other.cards, dirs_exist_ok=True)
+    if lock_before is not None:
+        other.lock.write_bytes(lock_before)
+    uncached = run_build(other.cards, other.build_dir, other.lock, now=NOW + 100)
+    assert [str(p).replace(str(decks.root), "") for p in cached.problems] == [
+        str(p).replace(str(other.root), "") for p in uncached.problems
+    ]
+    assert [dataclasses.replace(p, path="") for p in cached.packages] == [dataclasses.replace(p, path="") for p in uncached.packages]
+    assert (cached.removed, cached.lock_found, cached.failed) == (uncached.removed, uncached.lock_found, uncached.failed)
+    assert cached.failed == (edit not in KEPT)
+    if not cached.failed:
+        written = {p.name for p in other.build_dir.glob("*.apkg")} | {"deckgen.lock"}
+        assert {k: v for k, v in _outputs(decks).items() if k in written} == _outputs(other)
+        assert packaged == len(cached.packages) - len(KEPT[edit])
 
 
 def test_a_changed_lock_file_is_honoured(decks, counted, tmp_path) -> None:
@@ -135,7 +207,7 @@ def test_a_changed_lock_file_is_honoured(decks, counted, tmp_path) -> None:
 
     _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 0, "packaged": 2}  # every package depends on the lock file
+    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}  # every package depends on the lock file
     assert _outputs(decks) == _outputs(_uncached_build(decks, tmp_path, edited, NOW + 100))
 
 
@@ -148,7 +220,7 @@ def test_a_damaged_or_missing_package_is_rebuilt(decks, counted) -> None:
 
     _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 0, "packaged": 2}
+    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}
     assert _outputs(decks) == before
 
 
@@ -172,14 +244,14 @@ def test_an_unreadable_or_stale_cache_is_ignored(decks, counted, damage, monkeyp
 
     _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 3, "packaged": 2}
+    assert counted == {"parsed": 3, "rendered": 4, "packaged": 2}
     assert _outputs(decks) == before
     _reset(counted)
     _build(decks, now=NOW + 200)
     if damage == "directory":  # a cache that cannot be written costs time, never the build
-        assert counted == {"parsed": 3, "packaged": 2}
+        assert counted == {"parsed": 3, "rendered": 4, "packaged": 2}
     else:  # the rewritten cache serves the next build
-        assert counted == {"parsed": 0, "packaged": 0}
+        assert counted == {"parsed": 0, "rendered": 0, "packaged": 0}
 
 
 @pytest.mark.parametrize("damage", ["cut short", "flipped byte"])
@@ -223,7 +295,7 @@ def test_check_uses_the_cache_but_never_writes_it(decks, counted) -> None:
     report = run_build(decks.cards, decks.build_dir, decks.lock, write=False, now=NOW + 100)
 
     assert not report.failed and not report.wrote
-    assert counted == {"parsed": 1, "packaged": 0}
+    assert counted == {"parsed": 1, "rendered": 1, "packaged": 0}
     assert cache.read_bytes() == before
 
 

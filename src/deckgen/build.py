@@ -7,7 +7,7 @@ import gc
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
@@ -117,12 +117,15 @@ def _reports(compilation: Compilation, out_dir: Path) -> tuple[PackageReport, ..
     )
 
 
+def _kept_report(record: PackageRecord, out_dir: Path) -> PackageReport:
+    """Report a package the last build wrote from the same inputs: all its notes are unchanged."""
+    return PackageReport(display_path(out_dir / record.filename), record.deck, record.decks, record.notes,
+                         record.cards, 0, 0, record.notes)
+
+
 def _unchanged_report(unchanged: Unchanged, out_dir: Path, wrote: bool) -> BuildReport:
     """Report a build whose inputs and outputs are exactly as the last build left them."""
-    packages = tuple(
-        PackageReport(display_path(out_dir / p.filename), p.deck, p.decks, p.notes, p.cards, 0, 0, p.notes)
-        for p in unchanged.packages
-    )
+    packages = tuple(_kept_report(record, out_dir) for record in unchanged.packages)
     return BuildReport(tuple(sorted_problems(unchanged.problems)), packages, wrote=wrote)
 
 
@@ -153,7 +156,8 @@ def run_build(
 ) -> BuildReport:
     """Compile the card folder; write packages and lock file only when nothing is wrong."""
     # Imported here so that a rebuild with nothing to do never loads PyYAML and the rest of the pipeline.
-    from deckgen.compile import compile_cards, read_card_file, read_cards
+    from deckgen.compile import read_card_file, read_cards
+    from deckgen.incremental import compile_changed, find_kept
     from deckgen.package import package_bytes
 
     lock_path = lock_path or default_lock_path(cards_dir)
@@ -171,12 +175,15 @@ def run_build(
     problems += lock_problems
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
-    compilation = compile_cards(files, previous, time.time() if now is None else now)
+    kept = find_kept(cache, files, lock_text, out_dir)
+    compilation, kept = compile_changed(files, previous, time.time() if now is None else now, kept)
     del previous  # likewise, the parsed lock file
     problems += compilation.problems
+    compiled = _reports(compilation, out_dir)
     report = BuildReport(
         problems=tuple(sorted_problems(problems)),
-        packages=_reports(compilation, out_dir),
+        packages=tuple(sorted(compiled + tuple(_kept_report(k.record, out_dir) for k in kept.values()),
+                              key=lambda package: package.deck)),
         removed=tuple(entry.key for entry in compilation.removed),
         lock_found=lock_text is not None,
     )
@@ -186,20 +193,16 @@ def run_build(
     outputs: dict[Path, bytes] = {}
     records: list[PackageRecord] = []
     new_lock = format_lock(compilation.lock)
-    for planned, shown in zip(compilation.packages, report.packages):
+    for planned, shown in zip(compilation.packages, compiled):
         target = out_dir / planned.filename
+        data = package_bytes(planned.plan)
+        if not (target.is_file() and target.read_bytes() == data):
+            outputs[target] = data
         sources_used = {stamped.note.card.location.path for stamped in planned.plan.notes}
-        kept = cache.reusable(planned.filename, cache.package_inputs(sources_used, lock_text), out_dir,
-                              (shown.decks, shown.notes, shown.cards))
-        if kept is not None and shown.new == shown.changed == 0:
-            digest = kept.digest  # same card files, same lock: packaging would give these bytes again
-        else:
-            data = package_bytes(planned.plan)
-            digest = _digest(data)
-            if not (target.is_file() and target.read_bytes() == data):
-                outputs[target] = data
-        records.append(PackageRecord(planned.filename, shown.deck, shown.decks, shown.notes, shown.cards, digest,
-                                     cache.package_inputs(sources_used, new_lock)))
+        records.append(PackageRecord(planned.filename, shown.deck, shown.decks, shown.notes, shown.cards,
+                                     _digest(data), cache.package_inputs(sources_used, new_lock)))
+    for package in kept.values():
+        records.append(replace(package.record, inputs=cache.package_inputs(package.sources, new_lock)))
     if new_lock != lock_text:
         outputs[lock_path] = new_lock.encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)

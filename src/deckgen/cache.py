@@ -108,6 +108,8 @@ class _CardLayout:
 
 def _card_layout() -> _CardLayout | None:
     """Describe Card's fields for storage, or None when one cannot be stored as JSON."""
+    if hasattr(Card, "__post_init__") or hasattr(Location, "__post_init__"):
+        return None  # _decode_card fills fields directly: nothing may need to run on creation
     names, location, string_tuples, shared = [], -1, [], []
     for index, field in enumerate(dataclasses.fields(Card)):
         kind = str(field.type).replace(" ", "")
@@ -143,14 +145,24 @@ def _encode_card(card: Card, path: str, layout: _CardLayout) -> list:
 
 
 def _decode_card(row: list, path: str, layout: _CardLayout, seen: dict) -> Card:
-    row[layout.location] = Location(path, *row[layout.location])
+    line, col = row[layout.location]
+    # Filled in directly, as unpickling does: a frozen dataclass's __init__ costs three times
+    # as much, and 100k cards come through here on every edit.
+    location = _new(Location)
+    location.__dict__.update(path=path, line=line, col=col)
+    row[layout.location] = location
     for index in layout.string_tuples:
         row[index] = tuple(row[index])
     for index in layout.shared:
         # The parser gives all cards of a file the same deck, source and tag objects; so do we,
         # which keeps 100k cached cards from holding 100k copies of each.
         row[index] = seen.setdefault(row[index], row[index])
-    return Card(*row)
+    card = _new(Card)
+    card.__dict__.update(zip(layout.names, row))
+    return card
+
+
+_new = object.__new__
 
 
 def _encode_problem(problem: Problem) -> list:
@@ -278,17 +290,13 @@ class BuildCache:
             digest.update(f"\0{display}\0{self.hashes[display]}".encode())
         return digest.hexdigest()
 
-    def reusable(self, filename: str, inputs: str, out_dir: Path, expected: tuple[int, int, int]) -> PackageRecord | None:
-        """Return the last build's record of a package made from the same inputs, if intact.
-
-        `expected` is (decks, notes, cards) as planned now: a cheap check that the package
-        on disk holds what this build would write.
-        """
+    def record_for(self, filename: str, inputs: str, out_dir: Path) -> PackageRecord | None:
+        """Return the last build's record of a package made from the same inputs, if it is intact."""
         try:
             found = [PackageRecord(*row) for row in self.header["packages"] if row[0] == filename]
         except (KeyError, TypeError, IndexError):
             return None
-        if len(found) != 1 or found[0].inputs != inputs or (found[0].decks, found[0].notes, found[0].cards) != expected:
+        if len(found) != 1 or found[0].inputs != inputs:
             return None
         return found[0] if file_digest(out_dir / filename) == found[0].digest else None
 
@@ -348,7 +356,7 @@ class BuildCache:
         header = {
             "code": code_fingerprint(),
             "inputs": inputs,
-            "packages": [dataclasses.astuple(p) for p in packages],
+            "packages": [dataclasses.astuple(p) for p in sorted(packages, key=lambda p: p.filename)],
             "problems": [_encode_problem(p) for p in problems],
         }
         entries = [record for _, record in sorted(self.results.items()) if record is not None]

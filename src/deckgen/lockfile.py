@@ -46,11 +46,10 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
     problems: list[Problem] = []
     conflict_line = 0
     shared: dict[str, str] = {}  # one object per kind and deck name, not one per line
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line or line[0] == "#" or line.isspace():
             continue
-        if line.startswith(_CONFLICT_MARKERS):
+        if line[0] in "<|=>" and line.startswith(_CONFLICT_MARKERS):
             conflict_line = conflict_line or number
             continue
         parts = line.split("\t")

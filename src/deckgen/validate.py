@@ -178,9 +178,11 @@ def check_unique_ids(files: list[FileCards]) -> list[Problem]:
     """Report card ids used twice within one top-level deck, naming both places."""
     first: dict[str, Card] = {}
     problems: list[Problem] = []
+    tops: dict[str, str] = {}  # deck -> top-level deck, split once per deck rather than per card
     for file in files:
         for card in file.cards:
-            earlier = first.setdefault(card.key, card)
+            top = tops.get(card.deck) or tops.setdefault(card.deck, card.top_deck)
+            earlier = first.setdefault(f"{top}/{card.id}", card)  # card.key
             if earlier is not card:
                 message = (f"duplicate card id '{card.id}' in deck '{card.top_deck}' "
                            f"(first used at {earlier.location})")

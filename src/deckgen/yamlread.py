@@ -174,7 +174,8 @@ class _Converter:
 # libyaml and PyYAML's Python parser word the same mistake differently ("did not find expected
 # key" / "expected <block end>, but found ..."); each pair maps to one wording of ours, so a
 # message never depends on how PyYAML was installed. {found} is the text at the error's position.
-_PROBLEM_WORDING: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), wording) for pattern, wording in (
+# (Patterns stay strings: they are compiled, and cached by `re`, only when a file has an error.)
+_PROBLEM_WORDING: tuple[tuple[str, str], ...] = (
     (r"that cannot start any token", "{found} cannot start a value; put the text in quotes"),
     (r"^mapping values are not allowed", "':' is not allowed here; put text that contains ': ' in quotes"),
     (r"sequence entries are not allowed", "a '-' list item is not allowed here"),
@@ -196,8 +197,8 @@ _PROBLEM_WORDING: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pa
     (r"YAML directive|YAML document|TAG directive|duplicate tag handle", "unsupported or repeated %YAML or %TAG line"),
     (r"unknown directive", "unknown directive; only %YAML and %TAG lines are allowed"),
     (r"tag handle|tag URI|expected URI|expected '>'|expected ' ', but found", "malformed tag (!...)"),
-))
-_CONTEXT_WORDING: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), wording) for pattern, wording in (
+)
+_CONTEXT_WORDING: tuple[tuple[str, str], ...] = (
     (r"quoted scalar", "quoted text"),
     (r"flow sequence", "a [...] list"),
     (r"flow mapping", "a {...} mapping"),
@@ -211,8 +212,8 @@ _CONTEXT_WORDING: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pa
     (r"an anchor", "an anchor"),
     (r"an alias", "an alias"),
     (r"a directive", "a %-directive line"),
-))
-_NOT_YAML_TEXT = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+)
+_NOT_YAML_TEXT = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
 
 
 def _found(row: str, col: int) -> str:
@@ -225,21 +226,21 @@ def _found(row: str, col: int) -> str:
 def _wording(problem: str, context: str | None, row: str, col: int) -> tuple[str, str | None, int]:
     """Return our wording of a parser's problem and context, and the column to report."""
     for pattern, wording in _PROBLEM_WORDING:
-        if pattern.search(problem):
+        if re.search(pattern, problem):
             if "escape" in wording and col > 1 and row[col - 2 : col - 1] == "\\":
                 col -= 1  # libyaml points at the backslash, Python after it: use the backslash
             found = f"'{row[col - 1 : col + 1]}'" if "escape {found}" in wording else _found(row, col)
             problem = wording.format(found=found)
             break
     if context:
-        phrase = next((w for p, w in _CONTEXT_WORDING if p.search(context)), None)
+        phrase = next((w for p, w in _CONTEXT_WORDING if re.search(p, context)), None)
         context = None if "next token" in context else (f"in {phrase}" if phrase else context)
     return problem, context, col
 
 
 def _reader_problem(text: str, path: str) -> Problem:
     """Locate a character YAML does not allow (libyaml counts bytes, Python characters)."""
-    found = _NOT_YAML_TEXT.search(text)
+    found = re.search(_NOT_YAML_TEXT, text)
     offset = found.start() if found else 0
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
