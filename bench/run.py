@@ -153,7 +153,7 @@ class Runs:
         return max(self.peak_mb)
 
 
-def run_once(cmd: list[str], cwd: Path, expect: str | None = None) -> tuple[float, float, float, str]:
+def run_once(cmd: list[str], cwd: Path, expect: str | None = None, code: int = 0) -> tuple[float, float, float, str]:
     """Run a command in a fresh process; return its wall time, CPU time, peak RSS and output."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     # Measure deckgen as installed, with its bytecode cached (pip compiles it at install time).
@@ -167,16 +167,16 @@ def run_once(cmd: list[str], cwd: Path, expect: str | None = None) -> tuple[floa
         proc.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         text = output.read().decode("utf-8", "replace")
-    if proc.returncode != 0 or (expect is not None and expect not in text):
+    if proc.returncode != code or (expect is not None and expect not in text):
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
-def measure(runs: Runs, cmd: list[str], cwd: Path, prepare=None, expect: str | None = None) -> Runs:
+def measure(runs: Runs, cmd: list[str], cwd: Path, prepare=None, expect: str | None = None, code: int = 0) -> Runs:
     """Time one run of `cmd` after `prepare()` and add it to `runs`."""
     if prepare is not None:
         prepare()
-    seconds, cpu, peak, _ = run_once(cmd, cwd, expect)
+    seconds, cpu, peak, _ = run_once(cmd, cwd, expect, code)
     runs.seconds.append(seconds)
     runs.cpu.append(cpu)
     runs.peak_mb.append(peak)
@@ -203,6 +203,27 @@ def _all_deflated(out: Path) -> bool:
     return True
 
 
+def _snapshot(*paths: Path) -> dict[str, bytes]:
+    files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.rglob("*")))]
+    return {str(p): p.read_bytes() for p in files if p.is_file()}
+
+
+def bad_card_is_refused(root: Path, runs: Runs) -> bool:
+    """Add a card with a misspelt key to the last file: the build must locate it and write nothing."""
+    path = sorted((root / "cards").rglob("*.yaml"))[-1]
+    text = path.read_text(encoding="utf-8")
+    line = text.count("\n") + 4
+    before = _snapshot(root / "build", root / "deckgen.lock")
+    path.write_text(text + "  - id: broken-card\n    q: Broken?\n    a: Yes\n    revers: true\n", encoding="utf-8")
+    shown = path.relative_to(root).as_posix()
+    try:
+        measure(runs, [sys.executable, "-m", "deckgen", "build"], root,
+                expect=f"{shown}:{line}:5: error: unknown key 'revers'", code=1)
+        return _snapshot(root / "build", root / "deckgen.lock") == before
+    finally:
+        path.write_text(text, encoding="utf-8")
+
+
 def bench_size(root: Path, size: int, repeat: int) -> dict:
     """Generate one project and time every scenario on it, interleaving bare and deckgen runs."""
     generate_project(root, size)
@@ -223,6 +244,8 @@ def bench_size(root: Path, size: int, repeat: int) -> dict:
     # Same cards and lock file, empty build folder: the packages must come out byte-identical.
     run_once(deckgen + ["build"], root)
     reproducible = _package_digests(build_dir) == digests
+    bad = Runs()
+    refused = bad_card_is_refused(root, bad)
     packages = sorted(build_dir.glob("*.apkg"))
     return {
         "size": size,
@@ -232,6 +255,8 @@ def bench_size(root: Path, size: int, repeat: int) -> dict:
         "noop": noop,
         "edit": edit,
         "check": check,
+        "bad": bad,
+        "refused": refused,
         "reproducible": reproducible,
         "deflated": _all_deflated(build_dir),
         "package_mb": sum(p.stat().st_size for p in packages) / 1e6,
@@ -278,11 +303,13 @@ def print_size(result: dict) -> None:
         ("deckgen build (no-op)", result["noop"], f"{result['noop'].median / build.median:.2f}x build"),
         ("deckgen build (1 edit)", result["edit"], f"{result['edit'].median / build.median:.2f}x build"),
         ("deckgen check (cold)", result["check"], f"{result['check'].median / build.median:.2f}x build"),
+        ("build, 1 bad card (once)", result["bad"], f"{result['bad'].median / build.median:.2f}x build"),
     ]
     for name, runs, ratio in rows:
         print(f"  {name:<26}{runs.median:>10.3f}{runs.cpu_median:>8.3f}{runs.peak:>10.1f}   {ratio}")
     print(f"  reproducible: {'yes' if result['reproducible'] else 'NO'}, "
-          f"deflated: {'yes' if result['deflated'] else 'NO'}")
+          f"deflated: {'yes' if result['deflated'] else 'NO'}, "
+          f"bad card located and nothing written: {'yes' if result['refused'] else 'NO'}")
 
 
 def targets(results: dict[int, dict], startup: dict) -> list[tuple[str, str, bool]]:
@@ -303,8 +330,8 @@ def targets(results: dict[int, dict], startup: dict) -> list[tuple[str, str, boo
     for size, r in sorted(results.items()):
         noop = r["noop"].median / r["build"].median
         checks.append((f"no-op at {size:,} <= 0.25x build", f"{noop:.2f}x", noop <= 0.25))
-        checks.append((f"reproducible and deflated at {size:,}", "yes" if r["reproducible"] and r["deflated"] else "no",
-                       r["reproducible"] and r["deflated"]))
+        ok = r["reproducible"] and r["deflated"] and r["refused"]
+        checks.append((f"reproducible, deflated, bad input refused at {size:,}", "yes" if ok else "no", ok))
     help_ratio = startup["help"].median / startup["click"].median
     checks.append(("deckgen --help <= 2x import click", f"{help_ratio:.2f}x", help_ratio <= 2))
     return checks

@@ -1,24 +1,25 @@
 """The build cache: what the last successful build learned, so rebuilds redo only what changed.
 
-`<out>/.deckgen-cache` is a private file, written atomically with the packages after a
-successful build and never required: when it is missing, unreadable, damaged, or written by
-other code, it is ignored and the build does all the work. It holds two things.
+`<out>/.deckgen-cache` is a private file, rewritten after each successful build and never
+required: when it is missing, unreadable, damaged or written by other code, it is ignored
+and the build does all the work. It records three things.
 
-- The last build's inputs and outputs (the first record). When the card files, the lock file and
-  deckgen itself are byte-for-byte what that build read and wrote, and every package on
-  disk still has the recorded hash, a rebuild would produce exactly the same files: nothing
-  is parsed, rendered or packaged. (Every note then compares as unchanged, because the lock
-  file is the one that build wrote.)
-- Per card file, its parse and validation result (one record each), keyed by the file's
-  path and a hash of its text, so an edit re-parses only the edited file. Rendering is not
-  cached: it always runs on the current code, so changes to render.py cannot go stale here.
+- Per card file, its parse and validation result, keyed by the file's path and a hash of
+  its text, so an edit re-parses only the edited file. Rendering is not cached: it always
+  runs on the current code (and deckgen's code is part of every key anyway).
+- Per package, its hash and a key of what it was made from: its card files, the lock file
+  and deckgen. A deck whose key still matches keeps its package (see incremental.py).
+- The whole build's inputs. When the card files, the lock file and deckgen are exactly what
+  the last build read and wrote, and every package still has its recorded hash, a rebuild
+  would write the same files: nothing is parsed, rendered or packaged, and every note
+  reports as unchanged (the lock file is the one that build wrote).
 
-Anything that could change an output is in a key: each file's text hash (not its mtime,
-which editors and git checkouts do not reliably move), the lock file's hash, and a
-fingerprint of deckgen's own source code and of the dependency files that shape packages.
-A stage whose result is cached per file must depend on nothing but that file's text.
-The file is a sequence of records (a header line, then a deflated JSON body), each with a
-checksum, so a damaged record is dropped rather than trusted.
+Keys use content hashes, not modification times, which editors and git checkouts do not
+reliably move; deckgen's fingerprint covers its own source and the dependency files that
+shape packages. Anything a build reads must be in these keys: a stage whose result is kept
+per file must depend on nothing but that file's text. The file is a sequence of records (a
+key line, then a deflated JSON body), each with a checksum, so a damaged record is dropped
+rather than trusted.
 """
 
 from __future__ import annotations
@@ -236,14 +237,15 @@ class Unchanged:
 class BuildCache:
     """The cache as read at the start of a build, and the next one as the build fills it."""
 
-    def __init__(self, path: Path, sources: list[SourceFile], digest: str = "", records: dict[bytes, bytes] | None = None) -> None:
+    def __init__(
+        self, path: Path, sources: list[SourceFile], digest: str = "", header: dict | None = None,
+        records: dict[bytes, bytes] | None = None,
+    ) -> None:
         self.path = path
         self.hashes = {source.display: text_hash(source.text) for source in sources}
         self.digest = digest  # of the file as read, to leave it alone when nothing changed
+        self.header = header or {}
         self.records = records or {}  # key -> deflated JSON body
-        self.header: dict = {}
-        if _HEADER_KEY in self.records:
-            self.header = _value(self.records[_HEADER_KEY])
         self.results: dict[str, bytes | None] = {}  # source display path -> record for the next cache
 
     @classmethod
@@ -259,9 +261,10 @@ class BuildCache:
             header = _value(records[_HEADER_KEY]) if _HEADER_KEY in records else {}
         except (ValueError, zlib.error):
             header = {}
+        digest = hashlib.sha256(raw).hexdigest()
         if not isinstance(header, dict) or header.get("code") != code_fingerprint():
-            records = {}
-        return cls(path, sources, hashlib.sha256(raw).hexdigest(), records)
+            return cls(path, sources, digest)
+        return cls(path, sources, digest, header, records)
 
     def _base_key(self, lock_text: str | None) -> hashlib._Hash:
         digest = hashlib.sha256(code_fingerprint().encode())
