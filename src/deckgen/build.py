@@ -155,11 +155,6 @@ def run_build(
     cards_dir: Path, out_dir: Path, lock_path: Path | None = None, *, write: bool = True, now: float | None = None
 ) -> BuildReport:
     """Compile the card folder; write packages and lock file only when nothing is wrong."""
-    # Imported here so that a rebuild with nothing to do never loads PyYAML and the rest of the pipeline.
-    from deckgen.compile import read_card_file, read_cards
-    from deckgen.incremental import compile_changed, find_kept
-    from deckgen.package import package_bytes
-
     lock_path = lock_path or default_lock_path(cards_dir)
     sources, problems = read_sources(cards_dir)
     lock_text, lock_problems = _read_lock(lock_path)
@@ -168,6 +163,11 @@ def run_build(
         unchanged = cache.unchanged(cache.inputs_key(display_path(lock_path), lock_text), out_dir)
         if unchanged is not None:
             return _unchanged_report(unchanged, out_dir, wrote=write)
+    # Imported only now, so that a rebuild with nothing to do never loads PyYAML and the pipeline.
+    from deckgen.compile import read_card_file, read_cards
+    from deckgen.incremental import compile_changed, find_kept
+    from deckgen.package import package_bytes
+
     files, found = read_cards(sources, cache.reader(read_card_file))
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     problems += found

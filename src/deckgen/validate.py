@@ -109,7 +109,9 @@ class _Checker:
         if card_id is not None and not CARD_ID_PATTERN.match(card_id):
             self.fail(found["id"][1], "bad-id", f"card id '{card_id}' must start with a letter or digit and contain no spaces")
         where = f"card '{card_id}'" if card_id else "card"
-        tags = tuple(dict.fromkeys(file_tags + self.tags(found)))
+        card_tags = self.tags(found)
+        # Most cards add no tags: they share the file's tuple instead of each copying it.
+        tags = tuple(dict.fromkeys(file_tags + card_tags)) if card_tags else file_tags
         source = self.text(found, "source", False, node, where) or file_source
         extra = self.text(found, "extra", False, node, where) or ""
         guid = self.text(found, "guid", False, node, where)
@@ -150,7 +152,7 @@ class _Checker:
             return ()
         found = self.fields(root, FILE_KEYS, "the file")
         deck = self.deck(found, root)
-        file_tags = self.tags(found)
+        file_tags = tuple(dict.fromkeys(self.tags(found)))
         file_source = self.text(found, "source", False, root, "the file") or ""
         if "cards" not in found:
             self.fail(root, "missing-key", "the file is missing 'cards'")

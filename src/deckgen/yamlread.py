@@ -153,7 +153,11 @@ class _Converter:
                 key: Node | None = Scalar(key_node.value, mark.line + 1, mark.column + 1)
             else:
                 key = convert(key_node)
-            value = convert(value_node)
+            if plain_keys and value_node.__class__ is _ScalarNode:  # most values: skip a call
+                mark = value_node.start_mark
+                value: Node | None = Scalar(value_node.value, mark.line + 1, mark.column + 1)
+            else:
+                value = convert(value_node)
             if key is None or value is None:
                 continue
             if not isinstance(key, Scalar):
