@@ -17,7 +17,10 @@ from deckgen.cache import CACHE_NAME
 
 NOW = 1_700_000_000
 DECKS = {
-    "a.yaml": "deck: Alpha::One\ncards:\n  - id: a1\n    q: First?\n    a: One\n  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n",
+    "a.yaml": (
+        "deck: Alpha::One\ncards:\n  - id: a1\n    q: First?\n    a: One\n"
+        "  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n"
+    ),
     "b.yaml": "deck: Alpha::Two\ntags: [alpha]\ncards:\n  - id: b1\n    q: Second?\n    a: Two\n    reverse: true\n",
     "c.yaml": "deck: Beta\nsource: Notes\ncards:\n  - id: c1\n    q: Third?\n    a: 三\n",
 }

@@ -97,4 +97,5 @@ def test_messages_point_at_the_mistake() -> None:
         "f.yaml:3:6: error: YAML syntax: expected ',' or ']' but found ':' (in a [...] list that starts at line 2) (yaml-syntax)"
     ]
     _, problems = parse_yaml('a: "x\\qy"\n', "f.yaml", "libyaml")
-    assert (problems[0].location.col, problems[0].message.split(";")[0]) == (6, "YAML syntax: unknown escape '\\q' in double-quoted text")
+    assert problems[0].location.col == 6  # the backslash, from either parser
+    assert problems[0].message.startswith("YAML syntax: unknown escape '\\q' in double-quoted text")

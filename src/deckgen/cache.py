@@ -340,7 +340,9 @@ class BuildCache:
         seen: dict = {}
         try:
             rows, problems = _value(body)
-            cards = None if rows is None else FileCards(display, tuple(_decode_card(row, display, _CARD_LAYOUT, seen) for row in rows))
+            cards = None if rows is None else FileCards(
+                display, tuple(_decode_card(row, display, _CARD_LAYOUT, seen) for row in rows)
+            )
             return cards, [_decode_problem(row) for row in problems]
         except (ValueError, TypeError, zlib.error):
             return None
