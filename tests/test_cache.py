@@ -28,7 +28,7 @@ DECKS = {
 
 @pytest.fixture
 def counted(monkeypatch) -> dict[str, int]:
-    """Count how often card files are parsed and packages are built."""
+    """Count how often card files are parsed, cards rendered and packages built."""
     counts = {"parsed": 0, "rendered": 0, "packaged": 0}
     parse, render, package = deckgen.compile.parse_yaml, deckgen.compile.render_card, deckgen.package.package_bytes
 
@@ -78,7 +78,7 @@ def _uncached_build(project, tmp_path: Path, lock: bytes, now: float):
     other = Project(tmp_path / "uncached")
     shutil.copytree(project.cards, other.cards, dirs_exist_ok=True)
     other.lock.write_bytes(lock)
-    _build(other, now)
+    other.report = _build(other, now)
     return other
 
 
@@ -97,11 +97,16 @@ def test_no_op_rebuild_parses_and_packages_nothing(decks, counted) -> None:
     assert again.wrote and again.lock_found and not again.removed and not again.problems
 
 
-def test_no_op_report_matches_a_rebuild_without_cache(decks, tmp_path) -> None:
+def test_no_op_report_matches_a_rebuild_without_cache(decks, tmp_path, counted) -> None:
     _build(decks)
+    _reset(counted)
     cached = _build(decks, now=NOW + 100)
-    fresh = _build(_uncached_build(decks, tmp_path, decks.lock.read_bytes(), NOW), NOW + 100)
-    assert [dataclasses.replace(p, path="") for p in cached.packages] == [dataclasses.replace(p, path="") for p in fresh.packages]
+    assert counted["parsed"] == 0  # the report came from the cache alone
+    fresh = _uncached_build(decks, tmp_path, decks.lock.read_bytes(), NOW + 100).report
+    assert counted["parsed"] == 3
+    assert [dataclasses.replace(p, path="") for p in cached.packages] == [
+        dataclasses.replace(p, path="") for p in fresh.packages
+    ]
     assert (cached.problems, cached.removed, cached.lock_found) == (fresh.problems, fresh.removed, fresh.lock_found)
 
 
