@@ -25,7 +25,7 @@ def test_build_writes_one_package_per_top_level_deck_and_a_summary(project) -> N
     project.write("b.yml", "deck: Other Deck\ncards:\n  - id: x\n    q: Other?\n    a: Yes\n")
     result = project.run("build")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in project.build_dir.iterdir()) == ["demo.apkg", "other-deck.apkg"]
+    assert sorted(p.name for p in project.build_dir.iterdir()) == [".deckgen-cache", "demo.apkg", "other-deck.apkg"]
     assert "build/demo.apkg: Demo - 1 deck, 2 notes (2 cards): 2 new, 0 changed, 0 unchanged" in result.output
     assert project.lock.is_file()
 
@@ -67,7 +67,7 @@ def test_packages_are_reproducible_deflated_and_leave_no_temp_files(project, tmp
     project.package().unlink()
     run_build(project.cards, project.build_dir, now=1_800_000_000)
     assert project.package().read_bytes() == first
-    assert sorted(p.name for p in project.build_dir.iterdir()) == ["demo.apkg"]
+    assert sorted(p.name for p in project.build_dir.iterdir()) == [".deckgen-cache", "demo.apkg"]
     assert set(Path(tempfile.gettempdir()).iterdir()) <= temp_before | {tmp_path}
     with zipfile.ZipFile(project.package()) as archive:
         infos = archive.infolist()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
@@ -72,10 +73,31 @@ def parse_files(sources: list[SourceFile], progress: ProgressFn = no_progress) -
     return parsed, problems
 
 
-def read_cards(sources: list[SourceFile], progress: ProgressFn = no_progress) -> tuple[list[FileCards], list[Problem]]:
-    """Parse and validate every source file, keeping only the cards."""
-    parsed, problems = parse_files(sources, progress)
-    return [file.cards for file in parsed], problems
+def read_card_file(source: SourceFile) -> tuple[FileCards | None, list[Problem]]:
+    """Parse and validate one source file (None when it is not YAML at all)."""
+    root, problems = parse_yaml(source.text, source.display)
+    if root is None:
+        return None, problems
+    cards, found = validate_file(root, source.display)
+    return cards, problems + found
+
+
+def read_cards(
+    sources: list[SourceFile],
+    read_file: Callable[[SourceFile], tuple[FileCards | None, list[Problem]]] = read_card_file,
+    progress: ProgressFn = no_progress,
+) -> tuple[list[FileCards], list[Problem]]:
+    """Parse and validate every source file (through `read_file`), then check ids across files."""
+    files: list[FileCards] = []
+    problems: list[Problem] = []
+    for number, source in enumerate(sources, start=1):
+        progress("reading cards", number, len(sources))
+        cards, found = read_file(source)
+        problems.extend(found)
+        if cards is not None:
+            files.append(cards)
+    problems.extend(check_unique_ids(files))
+    return files, problems
 
 
 def package_filename(top_deck: str) -> str:
@@ -173,7 +195,9 @@ def compile_cards(
     notetypes = notetypes or {}
     media = media or MediaLoader(Path.cwd())
     notes, media_files, problems = _render_all(files, media, notetypes)
-    guids = [(note, note.card.guid or guid_for(note.card.top_deck, note.card.id)) for note in notes]
+    # Each card's top-level deck once: Card.top_deck splits the deck name on every access.
+    tops = [note.card.top_deck for note in notes]
+    guids = [(note, note.card.guid or guid_for(top, note.card.id)) for note, top in zip(notes, tops)]
     problems.extend(_guid_problems(guids))
 
     notetype_mods: dict[int, int] = {}
@@ -189,13 +213,16 @@ def compile_cards(
         lock.append(stamp.entry)
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
-    for note, guid in guids:
+    for (note, guid), top in zip(guids, tops):
         card = note.card
+        key = f"{top}/{card.id}"  # Card.key, without splitting the deck name again
         kind = lock_kind(note)
-        problems.extend(_stamp_problems(card, previous.get(card.key), kind))
-        stamp = stamper.stamp(card.key, note.content_hash, kind, card.deck)
+        old = previous.get(key)
+        if old is not None:
+            problems.extend(_stamp_problems(card, old, kind))
+        stamp = stamper.stamp(key, note.content_hash, kind, card.deck)
         lock.append(stamp.entry)
-        by_deck[card.top_deck].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
+        by_deck[top].append(StampedNote(note, guid, stamp.entry.note_id, stamp.entry.mod, stamp.status))
 
     packages: list[PlannedPackage] = []
     filenames: dict[str, str] = {}
@@ -218,10 +245,10 @@ def compile_cards(
             media=tuple(sorted(dict(_package_media(stamped, media_files)
                                     + _template_media([project_types[i] for i in used], media)).items())),
         )
-        counts = {status: sum(1 for s in stamped if s.status == status) for status in ("new", "changed", "unchanged")}
+        counts = Counter(s.status for s in stamped)
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))
 
     current = {entry.key for entry in lock}
-    removed = tuple(e for key, e in sorted(previous.items()) if key not in current and e.kind != "notetype")
+    removed = tuple(e for _, e in sorted((k, e) for k, e in previous.items() if k not in current and e.kind != "notetype"))
     return Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
 

@@ -8,7 +8,7 @@ cleanly, and conflict markers left in it are resolved by keeping the later entry
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable
 
 from deckgen.problems import Location, Problem, warning
@@ -45,18 +45,19 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
     entries: dict[str, LockEntry] = {}
     problems: list[Problem] = []
     conflict_line = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
+    shared: dict[str, str] = {}  # one object per kind and deck name, not one per line
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line or line[0] == "#" or line.isspace():
             continue
-        if line.startswith(_CONFLICT_MARKERS):
+        if line[0] in "<|=>" and line.startswith(_CONFLICT_MARKERS):
             conflict_line = conflict_line or number
             continue
         parts = line.split("\t")
         try:
             if len(parts) != 6 or not parts[0] or not parts[1]:
                 raise ValueError
-            entry = LockEntry(parts[0], parts[1], int(parts[2]), int(parts[3]), parts[4], parts[5])
+            kind, deck = shared.setdefault(parts[4], parts[4]), shared.setdefault(parts[5], parts[5])
+            entry = LockEntry(parts[0], parts[1], int(parts[2]), int(parts[3]), kind, deck)
         except ValueError:
             message = "unreadable lock entry ignored; its card will be stamped as changed"
             problems.append(warning(Location(path, number, 1), "lock-damaged", message))
@@ -103,18 +104,16 @@ class Stamper:
         """Return the entry this build records for one note, and how it changed."""
         old = self.previous.get(key)
         if old is None:
-            entry = LockEntry(key, digest, self.now_s, 0, kind, deck)
-            status = "new"
+            mod, note_id, status = self.now_s, 0, "new"
         elif old.hash == digest:
-            entry, status = replace(old, kind=kind, deck=deck), "unchanged"
+            mod, note_id, status = old.mod, old.note_id, "unchanged"
         else:
             # Strictly later than before, even for two builds within one second.
-            entry = replace(old, hash=digest, mod=max(self.now_s, old.mod + 1), kind=kind, deck=deck)
-            status = "changed"
+            mod, note_id, status = max(self.now_s, old.mod + 1), old.note_id, "changed"
         # Two entries can share a note id after a merge; the second one gets a new id.
         if not with_id:
-            entry = replace(entry, note_id=0)
-        elif entry.note_id <= 0 or entry.note_id in self.claimed:
-            entry = replace(entry, note_id=self._fresh_id())
-        self.claimed.add(entry.note_id)
-        return Stamp(entry, status)
+            note_id = 0
+        elif note_id <= 0 or note_id in self.claimed:
+            note_id = self._fresh_id()
+        self.claimed.add(note_id)
+        return Stamp(LockEntry(key, digest, mod, note_id, kind, deck), status)

@@ -83,6 +83,15 @@ class MediaLoader:
         self.root = project_root.resolve()
         self.media_dir = media_dir or self.root / "cards" / MEDIA_FOLDER
         self.cache: dict[tuple[str, str, str], MediaFile | _Failure] = {}
+        self.looked_at: dict[str, bytes | None] = {}  # every path tried, for the build cache
+
+    def _note(self, path: Path, data: bytes | None) -> None:
+        self.looked_at[str(path.absolute())] = data
+
+    def files_read(self) -> dict[str, str | None]:
+        """Return each path a build looked for, with a hash of its bytes (None: not there)."""
+        return {path: None if data is None else hashlib.sha256(data).hexdigest()
+                for path, data in sorted(self.looked_at.items())}
 
     def _inside(self, path: Path) -> bool:
         return path == self.root or self.root in path.parents
@@ -98,11 +107,13 @@ class MediaLoader:
         if not self._inside(resolved):
             return _Failure("media-outside", f"{kind} '{target}' is a link to a file outside the project folder")
         if not resolved.is_file():
+            self._note(written, None)
             return _Failure("media-missing", f"{kind} '{target}' not found (looked for {display_path(written)})")
         try:
             data = resolved.read_bytes()
         except OSError as exc:
             return _Failure("media-unreadable", f"cannot read {kind} '{target}': {exc.strerror}")
+        self._note(written, data)
         return MediaFile(media_name(data, resolved.suffix), data)
 
     def _read_named(self, name: str) -> MediaFile | _Failure:
@@ -114,11 +125,14 @@ class MediaLoader:
         for candidate in dict.fromkeys((name, unquote(name))):  # Anki also finds %-encoded names
             path = self.media_dir / candidate
             if not path.is_file():
+                self._note(path, None)
                 continue
             if not self._inside(path.resolve()):
                 return _Failure("media-outside", f"'{candidate}' in {shown} is a link to a file outside the project folder")
             try:
-                return MediaFile(candidate, path.read_bytes())
+                data = path.read_bytes()
+                self._note(path, data)
+                return MediaFile(candidate, data)
             except OSError as exc:
                 return _Failure("media-unreadable", f"cannot read '{candidate}': {exc.strerror}")
         # The text is passed to Anki unchanged, so a missing file only means Anki lacks it too.

@@ -90,7 +90,7 @@ class _Checker:
                 self.fail(item, "wrong-type", f"a tag must be text, not {kind_of(item)}")
             elif not item.value.strip():
                 self.fail(item, "empty-value", "tag is empty")
-            elif any(ch.isspace() for ch in item.value.strip()):
+            elif len(item.value.split()) > 1:  # whitespace inside the tag (split() uses str.isspace)
                 self.fail(item, "tag-space", f"tag '{item.value.strip()}' contains a space; Anki tags cannot (use - or ::)")
             else:
                 tags.append(item.value.strip())
@@ -159,7 +159,9 @@ class _Checker:
         if card_id is not None and not CARD_ID_PATTERN.match(card_id):
             self.fail(found["id"][1], "bad-id", f"card id '{card_id}' must start with a letter or digit and contain no spaces")
         where = f"card '{card_id}'" if card_id else "card"
-        tags = tuple(dict.fromkeys(file_tags + self.tags(found)))
+        card_tags = self.tags(found)
+        # Most cards add no tags: they share the file's tuple instead of each copying it.
+        tags = tuple(dict.fromkeys(file_tags + card_tags)) if card_tags else file_tags
         source = self.text(found, "source", False, node, where, raw) or file_source
         extra = self.text(found, "extra", False, node, where, raw) or ""
         guid = self.text(found, "guid", False, node, where, raw=True)
@@ -236,7 +238,7 @@ class _Checker:
             return ()
         found = self.fields(root, FILE_KEYS, "the file")
         deck = self.deck(found, root)
-        file_tags = self.tags(found)
+        file_tags = tuple(dict.fromkeys(self.tags(found)))
         file_source = self.text(found, "source", False, root, "the file") or ""
         file_source_at = found["source"][1] if file_source else None
         defaults = (self.choice(found, "notetype", (), None), self.choice(found, "format", FORMATS, "markdown") or "markdown")
@@ -266,9 +268,11 @@ def check_unique_ids(files: list[FileCards]) -> list[Problem]:
     """Report card ids used twice within one top-level deck, naming both places."""
     first: dict[str, Card] = {}
     problems: list[Problem] = []
+    tops: dict[str, str] = {}  # deck -> top-level deck, split once per deck rather than per card
     for file in files:
         for card in file.cards:
-            earlier = first.setdefault(card.key, card)
+            top = tops.get(card.deck) or tops.setdefault(card.deck, card.top_deck)
+            earlier = first.setdefault(f"{top}/{card.id}", card)  # card.key
             if earlier is not card:
                 message = (f"duplicate card id '{card.id}' in deck '{card.top_deck}' "
                            f"(first used at {earlier.location})")

@@ -1,0 +1,337 @@
+"""The build cache: rebuilds redo only what changed, and a bad or stale cache changes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import Project
+
+import deckgen.compile
+import deckgen.package
+from deckgen.build import run_build
+from deckgen.cache import CACHE_NAME
+
+NOW = 1_700_000_000
+DECKS = {
+    "a.yaml": (
+        "deck: Alpha::One\ncards:\n  - id: a1\n    q: First?\n    a: One\n"
+        "  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n"
+    ),
+    "b.yaml": "deck: Alpha::Two\ntags: [alpha]\ncards:\n  - id: b1\n    q: Second?\n    a: Two\n    reverse: true\n",
+    "c.yaml": "deck: Beta\nsource: Notes\ncards:\n  - id: c1\n    q: Third?\n    a: 三\n",
+}
+
+
+@pytest.fixture
+def counted(monkeypatch) -> dict[str, int]:
+    """Count how often card files are parsed, cards rendered and packages built."""
+    counts = {"parsed": 0, "rendered": 0, "packaged": 0}
+    parse, render, package = deckgen.compile.parse_yaml, deckgen.compile.render_card, deckgen.package.package_bytes
+
+    def counting_parse(*args, **kwargs):
+        counts["parsed"] += 1
+        return parse(*args, **kwargs)
+
+    def counting_render(*args, **kwargs):
+        counts["rendered"] += 1
+        return render(*args, **kwargs)
+
+    def counting_package(*args, **kwargs):
+        counts["packaged"] += 1
+        return package(*args, **kwargs)
+
+    monkeypatch.setattr(deckgen.compile, "parse_yaml", counting_parse)
+    monkeypatch.setattr(deckgen.compile, "render_card", counting_render)
+    # run_build imports package_bytes when it runs, so it picks this up.
+    monkeypatch.setattr(deckgen.package, "package_bytes", counting_package)
+    return counts
+
+
+@pytest.fixture
+def decks(project):
+    for name, text in DECKS.items():
+        project.write(name, text)
+    return project
+
+
+def _outputs(project) -> dict[str, bytes]:
+    files = sorted(project.build_dir.glob("*.apkg")) + [project.lock]
+    return {p.name: p.read_bytes() for p in files}
+
+
+def _build(project, now: float = NOW):
+    report = run_build(project.cards, project.build_dir, project.lock, now=now)
+    assert not report.failed, report.problems
+    return report
+
+
+def _reset(counts: dict[str, int]) -> None:
+    counts.update(parsed=0, rendered=0, packaged=0)
+
+
+def _uncached_build(project, tmp_path: Path, lock: bytes, now: float):
+    """Build the same cards from the given lock file in a fresh folder, without any cache."""
+    other = Project(tmp_path / "uncached")
+    shutil.copytree(project.cards, other.cards, dirs_exist_ok=True)
+    other.lock.write_bytes(lock)
+    other.report = _build(other, now)
+    return other
+
+
+def test_no_op_rebuild_parses_and_packages_nothing(decks, counted) -> None:
+    first = _build(decks)
+    before = _outputs(decks)
+    _reset(counted)
+
+    again = _build(decks, now=NOW + 100)
+
+    assert counted == {"parsed": 0, "rendered": 0, "packaged": 0}
+    assert _outputs(decks) == before
+    assert [(p.path, p.notes, p.cards, p.new, p.changed, p.unchanged) for p in again.packages] == [
+        (p.path, p.notes, p.cards, 0, 0, p.notes) for p in first.packages
+    ]
+    assert again.wrote and again.lock_found and not again.removed and not again.problems
+
+
+def test_no_op_report_matches_a_rebuild_without_cache(decks, tmp_path, counted) -> None:
+    _build(decks)
+    _reset(counted)
+    cached = _build(decks, now=NOW + 100)
+    assert counted["parsed"] == 0  # the report came from the cache alone
+    fresh = _uncached_build(decks, tmp_path, decks.lock.read_bytes(), NOW + 100).report
+    assert counted["parsed"] == 3
+    assert [dataclasses.replace(p, path="") for p in cached.packages] == [
+        dataclasses.replace(p, path="") for p in fresh.packages
+    ]
+    assert (cached.problems, cached.removed, cached.lock_found) == (fresh.problems, fresh.removed, fresh.lock_found)
+
+
+def test_editing_one_file_reparses_it_and_repackages_only_its_deck(decks, counted, tmp_path) -> None:
+    _build(decks)
+    lock_before = decks.lock.read_bytes()
+    beta = (decks.build_dir / "beta.apkg").read_bytes()
+    decks.write("a.yaml", DECKS["a.yaml"].replace("a: One", "a: One, edited"))
+    _reset(counted)
+
+    report = _build(decks, now=NOW + 100)
+
+    assert counted == {"parsed": 1, "rendered": 3, "packaged": 1}  # Beta's card is not even rendered
+    assert [(p.deck, p.changed, p.unchanged) for p in report.packages] == [("Alpha", 1, 2), ("Beta", 0, 1)]
+    assert (decks.build_dir / "beta.apkg").read_bytes() == beta
+    assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)
+
+
+def _edit_text(project, name: str, old: str, new: str) -> None:
+    path = project.cards / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _duplicate_a_note_id(project) -> None:
+    lines = project.lock.read_text(encoding="utf-8").splitlines(keepends=True)
+    rows = [line.split("\t") for line in lines]
+    cards = [i for i, row in enumerate(rows) if len(row) == 6 and row[4] != "notetype"]
+    rows[cards[-1]][3] = rows[cards[0]][3]  # as a careless merge could leave it
+    project.lock.write_text("".join("\t".join(row) for row in rows), encoding="utf-8")
+
+
+EDITS = {
+    "edit a card": lambda p: _edit_text(p, "b.yaml", "a: Two", "a: Two!"),
+    "add a card": lambda p: _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n  - id: c2\n    q: More?\n    a: Yes\n"),
+    "remove a card": lambda p: _edit_text(p, "a.yaml", "  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n", ""),
+    "remove a deck": lambda p: (p.cards / "c.yaml").unlink(),
+    "add a deck": lambda p: p.write("d.yaml", "deck: Gamma\ncards:\n  - id: d1\n    q: New?\n    a: Yes\n"),
+    "move a card to another deck": lambda p: (
+        _edit_text(p, "a.yaml", "  - id: a1\n    q: First?\n    a: One\n", ""),
+        _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n  - id: a1\n    q: First?\n    a: One\n"),
+    ),
+    "move a card to a sub-deck": lambda p: _edit_text(p, "b.yaml", "Alpha::Two", "Alpha::Three"),
+    "rename a file": lambda p: (p.cards / "c.yaml").rename(p.cards / "z.yaml"),
+    "clash of explicit guids": lambda p: (
+        _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n    guid: shared-guid\n"),
+        _edit_text(p, "a.yaml", "    a: One\n", "    a: One\n    guid: shared-guid\n"),
+    ),
+    "new deck with a clashing file name": lambda p: p.write("e.yaml", "deck: BETA\ncards:\n  - id: e1\n    q: Q?\n    a: A\n"),
+    "card kind changed": lambda p: _edit_text(p, "c.yaml", "    q: Third?\n    a: 三\n", "    cloze: \"{{c1::三}}\"\n"),
+    "lock with a repeated note id": _duplicate_a_note_id,
+    "lock file removed": lambda p: p.lock.unlink(),
+}
+
+
+# The packages each successful edit leaves as they were: their decks are not compiled again.
+KEPT = {
+    "edit a card": {"beta.apkg"},
+    "add a card": {"alpha.apkg"},
+    "remove a card": {"beta.apkg"},
+    "remove a deck": {"alpha.apkg"},
+    "add a deck": {"alpha.apkg", "beta.apkg"},
+    "move a card to another deck": set(),
+    "move a card to a sub-deck": {"beta.apkg"},
+    "rename a file": {"alpha.apkg"},
+    "lock with a repeated note id": set(),
+    "lock file removed": set(),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_cached_builds_write_and_report_exactly_what_uncached_builds_do(decks, edit, tmp_path, counted) -> None:
+    _build(decks)
+    _build(decks, now=NOW + 50)  # a second build, so the cache holds what a no-op leaves
+    EDITS[edit](decks)
+    lock_before = decks.lock.read_bytes() if decks.lock.exists() else None
+    _reset(counted)
+
+    cached = run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+    packaged = counted["packaged"]
+
+    other = Project(tmp_path / "uncached")
+    shutil.copytree(decks.cards, other.cards, dirs_exist_ok=True)
+    if lock_before is not None:
+        other.lock.write_bytes(lock_before)
+    uncached = run_build(other.cards, other.build_dir, other.lock, now=NOW + 100)
+    assert [str(p).replace(str(decks.root), "") for p in cached.problems] == [
+        str(p).replace(str(other.root), "") for p in uncached.problems
+    ]
+    assert [dataclasses.replace(p, path="") for p in cached.packages] == [dataclasses.replace(p, path="") for p in uncached.packages]
+    assert (cached.removed, cached.lock_found, cached.failed) == (uncached.removed, uncached.lock_found, uncached.failed)
+    assert cached.failed == (edit not in KEPT)
+    if not cached.failed:
+        written = {p.name for p in other.build_dir.glob("*.apkg")} | {"deckgen.lock"}
+        assert {k: v for k, v in _outputs(decks).items() if k in written} == _outputs(other)
+        assert packaged == len(cached.packages) - len(KEPT[edit])
+
+
+def test_a_changed_lock_file_is_honoured(decks, counted, tmp_path) -> None:
+    _build(decks)
+    text = decks.lock.read_text(encoding="utf-8")
+    decks.lock.write_text(text.replace(f"\t{NOW}\t", f"\t{NOW + 5}\t"), encoding="utf-8")
+    edited = decks.lock.read_bytes()
+    _reset(counted)
+
+    _build(decks, now=NOW + 100)
+
+    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}  # every package depends on the lock file
+    assert _outputs(decks) == _outputs(_uncached_build(decks, tmp_path, edited, NOW + 100))
+
+
+def test_a_damaged_or_missing_package_is_rebuilt(decks, counted) -> None:
+    _build(decks)
+    before = _outputs(decks)
+    (decks.build_dir / "alpha.apkg").write_bytes(b"damaged")
+    (decks.build_dir / "beta.apkg").unlink()
+    _reset(counted)
+
+    _build(decks, now=NOW + 100)
+
+    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}
+    assert _outputs(decks) == before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut header", "empty", "directory", "other deckgen"])
+def test_an_unreadable_or_stale_cache_is_ignored(decks, counted, damage, monkeypatch) -> None:
+    _build(decks)
+    before = _outputs(decks)
+    cache = decks.build_dir / CACHE_NAME
+    if damage == "garbage":
+        cache.write_bytes(b"\x00\xff not a cache \n" * 50)
+    elif damage == "cut header":
+        cache.write_bytes(cache.read_bytes()[:40])
+    elif damage == "empty":
+        cache.write_bytes(b"")
+    elif damage == "directory":
+        cache.unlink()
+        cache.mkdir()
+    else:
+        monkeypatch.setattr("deckgen.cache.code_fingerprint", lambda: "another deckgen")
+    _reset(counted)
+
+    _build(decks, now=NOW + 100)
+
+    assert counted == {"parsed": 3, "rendered": 4, "packaged": 2}
+    assert _outputs(decks) == before
+    _reset(counted)
+    _build(decks, now=NOW + 200)
+    if damage == "directory":  # a cache that cannot be written costs time, never the build
+        assert counted == {"parsed": 3, "rendered": 4, "packaged": 2}
+    else:  # the rewritten cache serves the next build
+        assert counted == {"parsed": 0, "rendered": 0, "packaged": 0}
+
+
+@pytest.mark.parametrize("damage", ["cut short", "flipped byte"])
+def test_a_damaged_record_is_dropped_and_its_file_read_again(decks, counted, damage, tmp_path) -> None:
+    _build(decks)
+    lock_before = decks.lock.read_bytes()
+    cache = decks.build_dir / CACHE_NAME
+    data = cache.read_bytes()  # records are sorted by path: the last one is c.yaml's
+    cache.write_bytes(data[:-20] if damage == "cut short" else data[:-20] + bytes([data[-20] ^ 1]) + data[-19:])
+    decks.write("a.yaml", DECKS["a.yaml"].replace("First?", "First, edited?"))
+    _reset(counted)
+
+    _build(decks, now=NOW + 100)
+
+    assert counted["parsed"] == 2  # the edited file and the one whose record was damaged
+    assert _outputs(decks) == _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100))
+
+
+def test_restyled_note_types_are_not_served_from_the_cache(decks, counted, monkeypatch) -> None:
+    import dataclasses
+
+    from deckgen import notetypes
+
+    _build(decks)
+    restyled = dataclasses.replace(notetypes.BASIC, css=notetypes.BASIC.css + "\n.x { color: red; }\n")
+    monkeypatch.setitem(notetypes.NOTETYPES, "basic", restyled)
+    _reset(counted)
+
+    _build(decks, now=NOW + 100)
+
+    assert counted["packaged"] == 2
+
+
+def test_check_uses_the_cache_but_never_writes_it(decks, counted) -> None:
+    _build(decks)
+    cache = decks.build_dir / CACHE_NAME
+    before = cache.read_bytes()
+    decks.write("c.yaml", DECKS["c.yaml"].replace("Third?", "Third, edited?"))
+    _reset(counted)
+
+    report = run_build(decks.cards, decks.build_dir, decks.lock, write=False, now=NOW + 100)
+
+    assert not report.failed and not report.wrote
+    assert counted == {"parsed": 1, "rendered": 1, "packaged": 0}
+    assert cache.read_bytes() == before
+
+
+def test_a_failed_build_leaves_the_cache_alone(decks) -> None:
+    _build(decks)
+    cache = decks.build_dir / CACHE_NAME
+    before = cache.read_bytes()
+    decks.write("c.yaml", "deck: Beta\ncards:\n  - id: c1\n    q: [broken\n")
+
+    report = run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+
+    assert report.failed
+    assert cache.read_bytes() == before
+
+
+def test_problems_from_cached_files_are_reported_again(decks, counted) -> None:
+    # A duplicate id across two unchanged files is found from cached cards alone.
+    _build(decks)
+    decks.write("e.yaml", "deck: Beta\ncards:\n  - id: c1\n    q: Again?\n    a: Yes\n")
+    _reset(counted)
+
+    report = run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+
+    assert counted["parsed"] == 1
+    assert [p.code for p in report.problems] == ["duplicate-id"]
+
+
+def test_the_garbage_collector_is_back_on_after_a_build(decks) -> None:
+    assert gc.isenabled()
+    _build(decks)
+    assert gc.isenabled()
