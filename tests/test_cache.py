@@ -335,3 +335,67 @@ def test_the_garbage_collector_is_back_on_after_a_build(decks) -> None:
     assert gc.isenabled()
     _build(decks)
     assert gc.isenabled()
+
+
+def test_every_card_field_can_be_cached(decks, counted) -> None:
+    from deckgen import cache
+
+    assert cache._CARD_LAYOUT is not None  # a Card field the cache cannot store would disable it
+    decks.write("d.yaml", "deck: Gamma\nformat: html\ncards:\n  - id: d1\n    q: <b>Q</b>\n    a: A\n")
+    _build(decks)
+    decks.write("c.yaml", DECKS["c.yaml"].replace("三", "四"))
+    _reset(counted)
+    _build(decks, NOW + 10)
+    assert counted["parsed"] == 1
+
+
+def test_a_changed_image_is_not_served_from_the_cache(project, counted) -> None:
+    from rich_project import png
+
+    project.write("pics.yaml", "deck: Pics\ncards:\n  - id: p1\n    q: '![chip](chip.png)'\n    a: A chip\n")
+    (project.cards / "chip.png").write_bytes(png(2, 2, (0, 0, 0)))
+    _build(project)
+    first = project.package("pics.apkg").read_bytes()
+    (project.cards / "chip.png").write_bytes(png(2, 2, (255, 0, 0)))
+    _reset(counted)
+    report = _build(project, NOW + 10)
+    assert counted["packaged"] == 1
+    assert (report.packages[0].changed, project.package("pics.apkg").read_bytes() != first) == (1, True)
+
+
+def test_a_media_file_that_appears_is_picked_up(project, counted) -> None:
+    # HTML text may name a media file that is missing (a warning): adding it must rebuild.
+    project.write("html.yaml", "deck: Html\nformat: html\ncards:\n  - id: h1\n    q: '<img src=\"late.png\">'\n    a: A\n")
+    report = _build(project)
+    assert [p.code for p in report.problems] == ["media-missing"]
+    (project.cards / "media").mkdir()
+    (project.cards / "media" / "late.png").write_bytes(b"\x89PNG late")
+    _reset(counted)
+    report = _build(project, NOW + 10)
+    assert counted["packaged"] == 1 and report.problems == ()
+
+
+def test_an_edited_project_note_type_is_not_served_from_the_cache(decks, counted) -> None:
+    import json
+
+    notetype = {"name": "Plain", "id": 1600000000001, "type": 0, "css": ".card {}",
+                "flds": [{"name": "Front"}, {"name": "Back"}],
+                "tmpls": [{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{Back}}"}]}
+    (decks.root / "notetypes").mkdir()
+    path = decks.root / "notetypes" / "plain.json"
+    path.write_text(json.dumps(notetype), encoding="utf-8")
+    decks.write("p.yaml", "deck: Plain deck\nnotetype: Plain\ncards:\n  - id: p1\n    q: Q?\n    a: A\n")
+    _build(decks)
+    path.write_text(json.dumps({**notetype, "css": ".card { color: teal; }"}), encoding="utf-8")
+    _reset(counted)
+    _build(decks, NOW + 10)
+    assert counted["rendered"] > 0 and counted["packaged"] > 0  # not the no-op path
+    assert b"color: teal" in collection_bytes(decks.package("plain-deck.apkg"))
+
+
+def collection_bytes(package: Path) -> bytes:
+    """Return the SQLite collection inside a package."""
+    import zipfile
+
+    with zipfile.ZipFile(package) as archive:
+        return archive.read("collection.anki2")
