@@ -151,12 +151,13 @@ class _Unstorable(Exception):
 
 
 def _encode_card(card: Card, path: str, layout: _CardLayout) -> list:
-    row = [getattr(card, name) for name in layout.names]
-    if card.location.path != path:
+    # A dataclass instance's __dict__ holds its fields in declaration order (layout.names);
+    # JSON writes tuples, nested ones too, as arrays, so only the location needs converting.
+    row = list(card.__dict__.values())
+    location = card.location
+    if location.path != path or len(row) != len(layout.names):
         raise _Unstorable(path)
-    row[layout.location] = [card.location.line, card.location.col]
-    for index in layout.string_tuples + layout.nested_tuples:
-        row[index] = [list(item) if isinstance(item, tuple) else item for item in row[index]]
+    row[layout.location] = [location.line, location.col]
     return row
 
 
