@@ -21,6 +21,26 @@ BOOLEANS = {"true": True, "false": False}
 TEXT_ATTRIBUTES = {"q": "front", "a": "back", "cloze": "text", "extra": "extra", "source": "source"}
 
 
+_CLOZE_TOKEN = re.compile(r"\{\{c(\d+)::|\}\}")
+
+
+def cloze_mistakes(text: str) -> list[tuple[str, str]]:
+    """Find deletions Anki would show as an error card: unclosed ones, or numbered c0."""
+    mistakes: list[tuple[str, str]] = []
+    open_numbers: list[str] = []
+    for match in _CLOZE_TOKEN.finditer(text):
+        if match.group(1) is None:
+            if open_numbers:  # a '}}' outside any deletion is ordinary text
+                open_numbers.pop()
+            continue
+        open_numbers.append(match.group(1))
+        if int(match.group(1)) == 0:
+            mistakes.append(("cloze-number", "cloze deletions are numbered from c1; c0 makes no card"))
+    for number in open_numbers:
+        mistakes.append(("cloze-unclosed", f"cloze deletion {{{{c{number}::... is never closed with }}}}"))
+    return mistakes
+
+
 @dataclass(frozen=True)
 class FileCards:
     """The cards of one file, or none when the file itself is unusable."""
@@ -176,6 +196,9 @@ class _Checker:
             text = self.text(found, "cloze", True, node, where, raw)
             if text is not None and not raw and not CLOZE_PATTERN.search(text):
                 self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}")
+            elif text is not None and not raw:
+                for code, message in cloze_mistakes(text):
+                    self.fail(found["cloze"][1], code, message)
             if len(self.problems) > errors_before or card_id is None or text is None:
                 return None
             return Card(card_id, "cloze", deck, self.at(node), text=text, extra=extra,
