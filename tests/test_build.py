@@ -120,3 +120,20 @@ def test_removed_cards_are_reported(project) -> None:
     project.write("a.yaml", CARDS.split("      - id: two")[0])
     result = project.run("build")
     assert "1 card removed from the sources since the last build (Demo/two)" in result.output
+
+
+def test_renaming_the_top_level_deck_warns_that_history_would_not_follow(project) -> None:
+    project.write("a.yaml", CARDS)
+    assert project.run("build").exit_code == 0
+    project.write("a.yaml", CARDS.replace("Demo::Sub", "Renamed::Sub"))
+    result = project.run("build")
+    assert result.exit_code == 0
+    assert ("cards/a.yaml:3:5: warning: deck 'Demo' is gone and 'Renamed' reuses 2 of its card ids" in result.stderr)
+
+
+def test_a_new_deck_with_other_ids_does_not_warn_about_renames(project) -> None:
+    project.write("a.yaml", CARDS)
+    assert project.run("build").exit_code == 0
+    project.write("a.yaml", CARDS.replace("Demo::Sub", "Other").replace("id: one", "id: uno").replace("id: two", "id: dos"))
+    result = project.run("build")
+    assert "deck-renamed" not in result.stderr

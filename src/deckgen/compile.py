@@ -252,3 +252,30 @@ def compile_cards(
     removed = tuple(e for _, e in sorted((k, e) for k, e in previous.items() if k not in current and e.kind != "notetype"))
     return Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
 
+
+
+def rename_warnings(compilation: Compilation) -> list[Problem]:
+    """Warn when a new top-level deck reuses the card ids of one that vanished: a likely rename.
+
+    A card's identity includes its top-level deck, so renaming that deck makes Anki add every
+    card again as a new note, with the review history left on the old ones.
+    """
+    gone: dict[str, set[str]] = defaultdict(set)
+    for entry in compilation.removed:
+        top, _, card_id = entry.key.partition("/")
+        gone[top].add(card_id)
+    problems: list[Problem] = []
+    for planned in compilation.packages:
+        stamped = planned.plan.notes
+        if not gone or planned.new != len(stamped):
+            continue
+        ids = {s.note.card.id for s in stamped}
+        for old_top, old_ids in sorted(gone.items()):
+            shared = len(ids & old_ids)
+            if shared * 2 >= len(ids):
+                first = stamped[0].note.card
+                message = (f"deck '{old_top}' is gone and '{planned.plan.top_deck}' reuses {shared} of its card ids: "
+                           f"if you renamed the top-level deck, Anki will add these cards as new notes and keep "
+                           f"the review history on the old ones; keep the old top-level name (rename sub-decks freely)")
+                problems.append(warning(first.location, "deck-renamed", message))
+    return problems
