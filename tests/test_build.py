@@ -137,3 +137,16 @@ def test_a_new_deck_with_other_ids_does_not_warn_about_renames(project) -> None:
     project.write("a.yaml", CARDS.replace("Demo::Sub", "Other").replace("id: one", "id: uno").replace("id: two", "id: dos"))
     result = project.run("build")
     assert "deck-renamed" not in result.stderr
+
+
+def test_a_lost_lock_recovers_times_from_the_packages_and_ignores_damaged_ones(project) -> None:
+    project.write("a.yaml", CARDS)
+    run_build(project.cards, project.build_dir, now=1_700_000_000)
+    project.lock.unlink()
+    (project.build_dir / "junk.apkg").write_bytes(b"not a zip")
+    report = run_build(project.cards, project.build_dir, now=1_700_000_000)  # the same second
+    assert not report.failed
+    assert (report.packages[0].new, report.packages[0].changed) == (0, 2)
+    mods = {line.split("\t")[2] for line in project.lock.read_text(encoding="utf-8").splitlines()
+            if line.startswith("Demo/")}
+    assert mods == {"1700000001"}  # strictly later than the lost times

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
 from deckgen.cache import BuildCache, PackageRecord, Unchanged, folder_digest
-from deckgen.lockfile import format_lock, parse_lock
+from deckgen.lockfile import LockEntry, format_lock, parse_lock, recover_entries
 from deckgen.problems import Location, Problem, has_errors, sorted_problems, warning
 from deckgen.progress import ProgressFn, no_progress
 from deckgen.projecttypes import FOLDER as NOTETYPE_FOLDER, ProjectNoteType, read_notetypes
@@ -20,6 +20,7 @@ from deckgen.sources import decode, display_path, read_sources
 
 if TYPE_CHECKING:
     from deckgen.compile import Compilation, ParsedFile
+    from deckgen.validate import FileCards
     from deckgen.media import MediaLoader
 
 LOCK_NAME = "deckgen.lock"
@@ -254,6 +255,22 @@ def build_project(
     return replace(report, wrote=True)
 
 
+def _recovered_lock(files: list[FileCards], out_dir: Path) -> dict[str, LockEntry]:
+    """Recover note times and ids from the packages in `out_dir` when the lock file is lost."""
+    from deckgen.identity import guid_for
+    from deckgen.package import note_stamps
+
+    stamps: dict[str, tuple[int, int]] = {}
+    for path in sorted(out_dir.glob("*.apkg")):
+        try:
+            stamps.update(note_stamps(path.read_bytes()))
+        except OSError:
+            continue  # an unreadable package only means fewer notes recovered
+    cards = ((card.key, card.guid or guid_for(card.top_deck, card.id), card.deck)
+             for file in files for card in file.cards)
+    return recover_entries(cards, stamps) if stamps else {}
+
+
 @_without_cyclic_gc
 def run_build(
     cards_dir: Path,
@@ -291,6 +308,8 @@ def run_build(
     problems += lock_problems
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
+    if lock_text is None:
+        previous = _recovered_lock(files, out_dir)
     project = _project_files(cards_dir)
     problems += project.problems
     kept = find_kept(cache, files, lock_text, out_dir) if reuse else {}

@@ -132,7 +132,7 @@ def _stamp_problems(card: Card, old: LockEntry | None, kind: str | None = None) 
     if old is None:
         return []
     kind = kind or card.kind
-    if old.kind != kind:
+    if old.kind and old.kind != kind:  # recovered entries (see lockfile.recover_entries) have none
         was, now = (old.kind, kind) if "@" not in old.kind + kind else ("a different note type's", "another's")
         message = (f"card '{card.id}' was a {was} card and is now {now}; Anki cannot change "
                    f"the type of an imported note, so give this card a new id")

@@ -117,3 +117,18 @@ class Stamper:
             note_id = self._fresh_id()
         self.claimed.add(note_id)
         return Stamp(LockEntry(key, digest, mod, note_id, kind, deck), status)
+
+
+def recover_entries(cards: Iterable[tuple[str, str, str]], stamps: dict[str, tuple[int, int]]) -> dict[str, LockEntry]:
+    """Rebuild lock entries from the packages the last build wrote, for a lost lock file.
+
+    `cards` are (key, guid, deck). An entry gets the note's old time and id but no content
+    hash, so its card stamps as changed, strictly later than before: an edit made after the
+    lock was lost still reaches Anki, even within the same second.
+    """
+    entries = {}
+    for key, guid, deck in cards:
+        if guid in stamps:
+            mod, note_id = stamps[guid]
+            entries[key] = LockEntry(key, "", mod, note_id, "", deck)
+    return entries

@@ -218,3 +218,18 @@ def package_bytes(plan: PackagePlan) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data, compresslevel=_DEFLATE_LEVEL)
     return buffer.getvalue()
+
+
+def note_stamps(package: bytes) -> dict[str, tuple[int, int]]:
+    """Read a package's notes as {guid: (modification time, note id)}; empty if it is unreadable."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            collection = archive.read("collection.anki2")
+        db = sqlite3.connect(":memory:")
+        try:
+            db.deserialize(collection)
+            return {guid: (mod, nid) for guid, mod, nid in db.execute("SELECT guid, mod, id FROM notes")}
+        finally:
+            db.close()
+    except (zipfile.BadZipFile, KeyError, sqlite3.DatabaseError, ValueError):
+        return {}
