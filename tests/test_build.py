@@ -96,46 +96,39 @@ def test_lock_conflict_markers_are_resolved_and_rewritten(project) -> None:
     assert "<<<<<<<" not in project.lock.read_text(encoding="utf-8")
 
 
-def test_changing_a_card_kind_is_refused(project) -> None:
+def _rebuild_after_edit(project, edited: str):
+    """Build CARDS, replace them with `edited`, and build again."""
     project.write("a.yaml", CARDS)
     assert project.run("build").exit_code == 0
-    project.write("a.yaml", CARDS.replace('cloze: "The {{c1::answer}} here"', "q: Now basic?\n        a: Yes"))
-    result = project.run("build")
+    project.write("a.yaml", edited)
+    return project.run("build")
+
+
+def test_changing_a_card_kind_is_refused(project) -> None:
+    result = _rebuild_after_edit(project, CARDS.replace('cloze: "The {{c1::answer}} here"', "q: Now basic?\n        a: Yes"))
     assert result.exit_code == 1
     assert "cards/a.yaml:6:5: error: card 'two' was a cloze card and is now basic" in result.stderr
 
 
 def test_moving_a_card_to_another_deck_warns(project) -> None:
-    project.write("a.yaml", CARDS)
-    assert project.run("build").exit_code == 0
-    project.write("a.yaml", CARDS.replace("Demo::Sub", "Demo::Elsewhere"))
-    result = project.run("build")
+    result = _rebuild_after_edit(project, CARDS.replace("Demo::Sub", "Demo::Elsewhere"))
     assert result.exit_code == 0
     assert "warning: card 'one' moved from deck 'Demo::Sub' to 'Demo::Elsewhere'" in result.stderr
 
 
 def test_removed_cards_are_reported(project) -> None:
-    project.write("a.yaml", CARDS)
-    assert project.run("build").exit_code == 0
-    project.write("a.yaml", CARDS.split("      - id: two")[0])
-    result = project.run("build")
+    result = _rebuild_after_edit(project, CARDS.split("      - id: two")[0])
     assert "1 card removed from the sources since the last build (Demo/two)" in result.output
 
 
 def test_renaming_the_top_level_deck_warns_that_history_would_not_follow(project) -> None:
-    project.write("a.yaml", CARDS)
-    assert project.run("build").exit_code == 0
-    project.write("a.yaml", CARDS.replace("Demo::Sub", "Renamed::Sub"))
-    result = project.run("build")
+    result = _rebuild_after_edit(project, CARDS.replace("Demo::Sub", "Renamed::Sub"))
     assert result.exit_code == 0
     assert ("cards/a.yaml:3:5: warning: deck 'Demo' is gone and 'Renamed' reuses 2 of its card ids" in result.stderr)
 
 
 def test_a_new_deck_with_other_ids_does_not_warn_about_renames(project) -> None:
-    project.write("a.yaml", CARDS)
-    assert project.run("build").exit_code == 0
-    project.write("a.yaml", CARDS.replace("Demo::Sub", "Other").replace("id: one", "id: uno").replace("id: two", "id: dos"))
-    result = project.run("build")
+    result = _rebuild_after_edit(project, CARDS.replace("Demo::Sub", "Other").replace("id: one", "id: uno").replace("id: two", "id: dos"))
     assert "deck-renamed" not in result.stderr
 
 
