@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from anki.collection import Collection, ExportAnkiPackageOptions
 
+from deckgen.yamlread import parse_yaml
+
 from anki_helpers import import_package, integrity_is_clean
 from rich_project import png
+from test_schema import as_editor_sees
 
 NASTY_FRONT = "  lead: # ' \" {{c1::x}} \t---\n...\x01 😀 é  "
 NASTY_BACK = "line1\r\nline2\n  indented\n---\n" + "long " * 3000
@@ -116,6 +122,11 @@ def test_card_files_read_well_and_keep_identity(project, tmp_path) -> None:
     assert "notetype: Basic\n" in verbs and 'tags: ["lang::es::verbs", "verbs"]' in verbs
     geo = (project.cards / "geo.yaml").read_text(encoding="utf-8")
     assert 'tags: ["odd::tag#1"]' in geo and '"\\x01' not in geo and "\\x01" in geo
+    schema = json.loads(resources.files("deckgen").joinpath("schema.json").read_text(encoding="utf-8"))
+    for path in project.cards.glob("*.yaml"):  # what editors check the files against
+        root, problems = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+        assert problems == []
+        assert [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(as_editor_sees(root))] == []
     names = sorted(p.name for p in (project.root / "notetypes").glob("*.json"))
     assert names == ["basic-and-reversed-card.json", "basic-optional-reversed-card.json",
                      "basic-type-in-the-answer.json", "basic.json", "cloze.json"]
