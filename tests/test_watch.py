@@ -119,3 +119,19 @@ def test_watch_command(project, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert "watching cards for changes (Ctrl-C to stop)" in result.stdout
     assert (project.build_dir / "preview.html").is_file() and project.package().is_file()
+
+
+def test_a_watch_round_without_a_lock_file_keeps_edits_newer_than_the_last_build(project) -> None:
+    from deckgen.build import run_build
+
+    project.write("a.yaml", "deck: W\ncards:\n  - id: w1\n    q: Q?\n    a: A\n")
+    run_build(project.cards, project.build_dir, now=1_700_000_000)
+    note_id = next(row.split("\t")[3] for row in project.lock.read_text(encoding="utf-8").splitlines()
+                   if row.startswith("W/"))
+    project.lock.unlink()
+    lines: list[str] = []
+    session = WatchSession(project.cards, project.build_dir, lambda line, err: lines.append(line))
+    assert session.rebuild()
+    assert any("0 new, 1 changed" in line for line in lines), lines
+    stamped = [row.split("\t") for row in project.lock.read_text(encoding="utf-8").splitlines() if row.startswith("W/")]
+    assert stamped[0][3] == note_id  # the note keeps its id: Anki's "Created" date stays

@@ -191,9 +191,13 @@ class LoadedProject:
 
 @_without_cyclic_gc
 def load_project(
-    cards_dir: Path, lock_path: Path | None = None, *, now: float | None = None, progress: ProgressFn = no_progress
+    cards_dir: Path, lock_path: Path | None = None, *, now: float | None = None, progress: ProgressFn = no_progress,
+    out_dir: Path | None = None,
 ) -> LoadedProject:
-    """Read and compile the whole card folder against the lock file (preview, lint, stats, watch)."""
+    """Read and compile the whole card folder against the lock file (preview, lint, stats, watch).
+
+    Without a lock file, note times are recovered from the packages in `out_dir`, as a build does.
+    """
     from deckgen.compile import compile_cards, parse_files, rename_warnings
 
     lock_path = lock_path or default_lock_path(cards_dir)
@@ -204,6 +208,8 @@ def load_project(
     problems += found
     previous, found = parse_lock(lock_text or "", display_path(lock_path))
     problems += found
+    if lock_text is None and out_dir is not None:
+        previous = _recovered_lock([file.cards for file in files], out_dir)
     project = _project_files(cards_dir)
     problems += project.problems
     progress("compiling", 0, 1)

@@ -192,7 +192,7 @@ def run_preview(
     media: Mapping[str, bytes] | None = None,
 ) -> PreviewReport:
     """Compile and lint the cards and write `<out_dir>/preview.html`, unless something is wrong."""
-    project = load_project(cards_dir, lock_path)
+    project = load_project(cards_dir, lock_path, out_dir=out_dir)
     config, problems = read_config(config_path or default_config_path(cards_dir), KNOWN_CODES)
     if problems:
         return PreviewReport(tuple(sorted_problems([*project.problems, *problems])), display_path(out_dir / PREVIEW_NAME))

@@ -44,7 +44,7 @@ class StatsReport:
 
 def run_stats(cards_dir: Path, out_dir: Path, lock_path: Path | None = None) -> StatsReport:
     """Compile the cards against the lock file, without writing, and count."""
-    project = load_project(cards_dir, lock_path)
+    project = load_project(cards_dir, lock_path, out_dir=out_dir)
     notes = [s.note for planned in project.compilation.packages for s in planned.plan.notes]
     decks: dict[str, list[int]] = {}
     tags: Counter[str] = Counter()

@@ -45,7 +45,7 @@ class WatchSession:
         self.rounds += 1
         names = sorted(display_path(path) for path in changed)
         self.echo(f"[{self.clock()}] " + (f"changed: {', '.join(names)}" if names else "building"), False)
-        project = load_project(self.cards_dir, self.lock_path)
+        project = load_project(self.cards_dir, self.lock_path, out_dir=self.out_dir)
         config, config_problems = read_config(self.config_path or default_config_path(self.cards_dir), KNOWN_CODES)
         warnings = [] if project.failed else lint(list(project.files), config.lint)
         problems = sorted_problems([*project.problems, *config_problems, *warnings])
