@@ -13,7 +13,12 @@
     element,
     deck: element.dataset.deck,
     tags: element.dataset.tags.toLowerCase().split(" ").filter(Boolean),
-    text: element.textContent.toLowerCase(),
+    // Read on the first search only: walking every card's text up front slows large decks' load.
+    get text() {
+      const text = element.textContent.toLowerCase();
+      Object.defineProperty(this, "text", { value: text });
+      return text;
+    },
     warned: element.hasAttribute("data-warned"),
   }));
   const sections = Array.from(document.querySelectorAll(".pv-deck"));
