@@ -93,7 +93,7 @@ def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, f
 @_lock_option
 @_output_options
 def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
-    """Validate the card files without writing anything (exit 1 on errors)."""
+    """Validate the card files; write nothing (exit 1 on errors)."""
     from deckgen.build import run_build
 
     report = run_build(cards_dir, Path("build"), lock_path, write=False)
@@ -115,7 +115,10 @@ _editor_option = click.option(
 @_output_options
 def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str,
             quiet: bool, fmt: str) -> None:
-    """Write build/preview.html: every card's front and back, as Anki shows them."""
+    """Write build/preview.html: every card, front and back.
+
+    Cards are drawn with the note types' own templates and CSS, as Anki shows them.
+    """
     from deckgen.preview import run_preview
     from deckgen.report import format_preview, preview_summary
 
@@ -129,7 +132,10 @@ def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path:
 @click.option("--strict", is_flag=True, help="Exit 1 when there is any warning (for CI).")
 @_output_options
 def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, fmt: str) -> None:
-    """Warn about cards that are hard to learn from: duplicates, leaked answers, long answers..."""
+    """Warn about hard-to-learn cards: duplicates, leaks, long answers.
+
+    Each warning has a stable code; switch rules off per card (nolint) or in deckgen.toml.
+    """
     from deckgen.lint import run_lint
     from deckgen.report import format_lint, lint_summary
 
@@ -143,7 +149,10 @@ def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, f
 @_lock_option
 @_output_options
 def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
-    """Count cards per deck and tag; tell what the next import will add, change and leave behind."""
+    """Count cards per deck and tag, and what the next import does.
+
+    Also lists the cards removed since the last build, with an Anki search that finds them.
+    """
     from deckgen.report import format_stats, stats_summary
     from deckgen.stats import run_stats
 
@@ -153,7 +162,7 @@ def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, f
 
 @main.command()
 def schema() -> None:
-    """Print the JSON Schema of card files, for editors' completion and validation."""
+    """Print the JSON Schema of card files, for editors."""
     from importlib import resources
 
     click.echo(resources.files("deckgen").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
@@ -165,7 +174,7 @@ def schema() -> None:
 @click.option("--path", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to create the file  [default: from the deck name, e.g. cards/topic/sub.yaml]")
 def new(deck: str, cards_dir: Path, path: Path | None) -> None:
-    """Create a card file for DECK, such as "Topic::Sub", with one example card."""
+    """Create a card file for DECK (such as "Topic::Sub")."""
     from deckgen.scaffold import ScaffoldError, new_card_file
     from deckgen.sources import display_path
 
@@ -180,7 +189,7 @@ def new(deck: str, cards_dir: Path, path: Path | None) -> None:
 @_cards_option
 @click.option("--dry-run", is_flag=True, help="Show the ids that would be added; change no file.")
 def ids(cards_dir: Path, dry_run: bool) -> None:
-    """Add an id to every card that has none, changing nothing else in the files."""
+    """Add missing card ids, changing nothing else in the files."""
     from deckgen.report import format_ids
     from deckgen.scaffold import run_ids
 
@@ -195,7 +204,7 @@ def ids(cards_dir: Path, dry_run: bool) -> None:
 @_config_option
 @_editor_option
 def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str) -> None:
-    """Rebuild the packages and the preview whenever a card file changes (Ctrl-C stops)."""
+    """Rebuild packages and preview on every card change (Ctrl-C stops)."""
     from deckgen.watch import WatchSession, card_changes, watch_loop
 
     if not cards_dir.is_dir():
@@ -213,7 +222,11 @@ def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: P
               help="Add the package's notes beside existing card files (new files only; never overwrites).")
 @_lock_option
 def import_(package: Path, cards_dir: Path, merge: bool, lock_path: Path | None) -> None:
-    """Turn an Anki package (.apkg) into card files, keeping each note's identity and history."""
+    """Turn an Anki package (.apkg) into card files, history kept.
+
+    Each note keeps its GUID and note type, so importing the built package back into the
+    collection it came from changes nothing and keeps every card's review history.
+    """
     from deckgen.importing import run_import
     from deckgen.report import format_import
 
