@@ -83,3 +83,11 @@ def test_coverage_table_names_exactly_the_deck_card_ids(deck_cards) -> None:
         named.update(ids)
     assert named - {card.id for card in deck_cards} == set()
     assert {card.id for card in deck_cards} - named == set()
+
+
+def test_the_deck_passes_lint_strictly() -> None:
+    from deckgen.lint import run_lint
+
+    report = run_lint(CARDS, strict=True)
+    assert [str(p) for p in report.problems] == []
+    assert not report.failed
