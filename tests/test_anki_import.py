@@ -182,3 +182,26 @@ def test_changed_note_type_styling_updates_the_same_note_type(demo, collection, 
     names = sorted(m["name"] for m in collection.models.all() if m["name"].startswith("deckgen"))
     assert names == ["deckgen Basic", "deckgen Cloze"]  # no "deckgen Basic+" fork
     assert "color: teal" in collection.models.by_name("deckgen Basic")["css"]
+
+
+def test_adding_a_reverse_card_or_a_deletion_adds_cards_and_keeps_history(demo, collection) -> None:
+    import_package(collection, build(demo))
+    studied = study(collection, "Demo::Makers")
+    before = (studied.ivl, studied.due, studied.reps)
+    text = (demo.cards / "makers.yaml").read_text(encoding="utf-8")
+    text = text.replace('    a: "NVIDIA <GPU> & co"\n', '    a: "NVIDIA <GPU> & co"\n    reverse: true\n')
+    assert "reverse: true\n  - id: tfrt" in text
+    text = text.replace("by {{c2::Google}}.", "by {{c2::Google}} in {{c3::California}}.")
+    (demo.cards / "makers.yaml").write_text(text, encoding="utf-8")
+    build(demo)
+
+    log = import_package(collection, demo.package("demo.apkg"))
+
+    assert len(log.updated) == 2 and not log.new and not log.conflicting
+    notes = notes_by_front(collection)
+    assert len(notes["Which company built TensorRT?"].cards()) == 2
+    cloze = next(n for front, n in notes.items() if "California" in front)
+    assert sorted(card.ord for card in cloze.cards()) == [0, 1, 2]
+    after = collection.get_card(studied.id)
+    assert (after.ivl, after.due, after.reps) == before
+    assert integrity_is_clean(collection)
