@@ -55,3 +55,34 @@ def test_shared_note_ids_after_a_merge_are_made_unique() -> None:
     stamper = Stamper(previous, now=100)
     ids = {stamper.stamp(key, "h1", "basic", "D").entry.note_id for key in ("D/a", "D/b")}
     assert len(ids) == 2 and 7 in ids
+
+
+def test_a_union_merge_of_two_branches_reads_as_the_later_entries(tmp_path) -> None:
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "t@example.invalid")
+    git("config", "user.name", "t")
+    (tmp_path / ".gitattributes").write_text("deckgen.lock merge=union\n", encoding="utf-8")
+    base = [entry("D/a", mod=100), entry("D/b", mod=100, note_id=5001), entry("D/c", mod=100, note_id=5002)]
+    lock = tmp_path / "deckgen.lock"
+    lock.write_text(format_lock(base), encoding="utf-8")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    git("checkout", "-qb", "other")
+    lock.write_text(format_lock([base[0], entry("D/b", "h2", 200, 5001), base[2]]), encoding="utf-8")
+    git("commit", "-qam", "edit b")
+    git("checkout", "-q", "main")
+    # Adjacent lines: a plain text merge would stop with a conflict here.
+    lock.write_text(format_lock([entry("D/a", "h3", 300), base[1], entry("D/c", "h4", 300, 5002)]), encoding="utf-8")
+    git("commit", "-qam", "edit a and c")
+    git("merge", "-q", "other", "-m", "merge")
+
+    parsed, problems = parse_lock(lock.read_text(encoding="utf-8"), "deckgen.lock")
+    assert problems == []
+    assert {key: (e.hash, e.mod) for key, e in parsed.items()} == {
+        "D/a": ("h3", 300), "D/b": ("h2", 200), "D/c": ("h4", 300),
+    }
