@@ -56,30 +56,33 @@ class ParsedFile:
     cards: FileCards
 
 
+def _parse(source: SourceFile) -> tuple[Node | None, FileCards | None, list[Problem]]:
+    """Parse and validate one source file: its nodes and cards (None when it is not YAML at all)."""
+    root, problems = parse_yaml(source.text, source.display)
+    if root is None:
+        return None, None, problems
+    cards, found = validate_file(root, source.display)
+    return root, cards, problems + found
+
+
+def read_card_file(source: SourceFile) -> tuple[FileCards | None, list[Problem]]:
+    """Parse and validate one source file, keeping only its cards (what the build cache stores)."""
+    _, cards, problems = _parse(source)
+    return cards, problems
+
+
 def parse_files(sources: list[SourceFile], progress: ProgressFn = no_progress) -> tuple[list[ParsedFile], list[Problem]]:
-    """Parse and validate every source file, then check ids across files."""
+    """Parse and validate every source file, keeping its nodes too (lint reads them), and check ids."""
     parsed: list[ParsedFile] = []
     problems: list[Problem] = []
     for number, source in enumerate(sources, start=1):
         progress("reading cards", number, len(sources))
-        root, found = parse_yaml(source.text, source.display)
+        root, cards, found = _parse(source)
         problems.extend(found)
-        if root is None:
-            continue
-        cards, found = validate_file(root, source.display)
-        problems.extend(found)
-        parsed.append(ParsedFile(source, root, cards))
+        if root is not None and cards is not None:
+            parsed.append(ParsedFile(source, root, cards))
     problems.extend(check_unique_ids([file.cards for file in parsed]))
     return parsed, problems
-
-
-def read_card_file(source: SourceFile) -> tuple[FileCards | None, list[Problem]]:
-    """Parse and validate one source file (None when it is not YAML at all)."""
-    root, problems = parse_yaml(source.text, source.display)
-    if root is None:
-        return None, problems
-    cards, found = validate_file(root, source.display)
-    return cards, problems + found
 
 
 def read_cards(
