@@ -27,6 +27,7 @@ def test_build_writes_one_package_per_top_level_deck_and_a_summary(project) -> N
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in project.build_dir.iterdir()) == [".deckgen-cache", "demo.apkg", "other-deck.apkg"]
     assert "build/demo.apkg: Demo - 1 deck, 2 notes (2 cards): 2 new, 0 changed, 0 unchanged" in result.output
+    assert "no lock file yet: every note counts as new" in result.output
     assert project.lock.is_file()
 
 

@@ -75,8 +75,11 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
             f"{package.new} new, {package.changed} changed, {package.unchanged} unchanged"
         )
     if not report.lock_found and report.packages:
-        lines.append("no lock file: notes found in the last packages count as changed, the others as new; "
-                     "Anki updates the notes it already has")
+        if any(package.changed for package in report.packages):
+            lines.append("no lock file: notes found in the last packages count as changed, the others as new; "
+                         "Anki updates the notes it already has")
+        else:
+            lines.append("no lock file yet: every note counts as new; Anki updates the notes it already has")
     if report.removed:
         shown = ", ".join(report.removed[:5]) + (", ..." if len(report.removed) > 5 else "")
         lines.append(
