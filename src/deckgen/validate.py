@@ -175,7 +175,9 @@ class _Checker:
         found = self.fields(node, CARD_KEYS, "a card")
         notetype = self.choice(found, "notetype", (), defaults[0])
         raw = self.choice(found, "format", FORMATS, defaults[1]) == "html"
-        card_id = self.text(found, "id", True, node, "card")
+        if "id" not in found:
+            self.fail(node, "missing-key", "card is missing 'id' (`deckgen ids` adds ids to cards without one)")
+        card_id = self.text(found, "id", False, node, "card")
         if card_id is not None and not CARD_ID_PATTERN.match(card_id):
             self.fail(found["id"][1], "bad-id", f"card id '{card_id}' must start with a letter or digit and contain no spaces")
         where = f"card '{card_id}'" if card_id else "card"
