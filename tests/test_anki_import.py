@@ -205,3 +205,28 @@ def test_adding_a_reverse_card_or_a_deletion_adds_cards_and_keeps_history(demo, 
     after = collection.get_card(studied.id)
     assert (after.ivl, after.due, after.reps) == before
     assert integrity_is_clean(collection)
+
+
+def test_a_renamed_top_level_deck_keeps_identity_with_a_namespace(demo, collection) -> None:
+    import_package(collection, build(demo))
+    studied = study(collection, "Demo::Makers")
+    for path in demo.cards.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8").replace("deck: Demo::", "deck: Frameworks::")
+        path.write_text("namespace: Demo\n" + text, encoding="utf-8")
+
+    result = demo.run("build")
+    assert result.exit_code == 0 and "deck-renamed" not in result.stderr
+    assert "built build/frameworks.apkg" in result.output and "0 new" in result.output
+    log = import_package(collection, demo.package("frameworks.apkg"))
+
+    assert not log.new and not log.conflicting and collection.note_count() == 4
+    assert collection.get_card(studied.id).reps == 1
+
+
+def test_renaming_without_a_namespace_warns_and_suggests_one(demo, collection) -> None:
+    build(demo)
+    for path in demo.cards.rglob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("deck: Demo::", "deck: Frameworks::"), encoding="utf-8")
+    result = demo.run("build")
+    assert "warning: deck 'Demo' is gone and 'Frameworks' reuses 4 of its card ids" in result.stderr
+    assert "add `namespace: Demo`" in result.stderr

@@ -272,7 +272,7 @@ def _recovered_lock(files: list[FileCards], out_dir: Path) -> dict[str, LockEntr
             stamps.update(note_stamps(path.read_bytes()))
         except OSError:
             continue  # an unreadable package only means fewer notes recovered
-    cards = ((card.key, card.guid or guid_for(card.top_deck, card.id), card.deck)
+    cards = ((card.key, card.guid or guid_for(card.scope, card.id), card.deck)
              for file in files for card in file.cards)
     return recover_entries(cards, stamps) if stamps else {}
 

@@ -11,7 +11,7 @@ from typing import Callable
 from deckgen.identity import content_hash, guid_for
 from deckgen.lockfile import LockEntry, Stamper
 from deckgen.media import MediaFile, MediaLoader, attach_media
-from deckgen.model import Card, MediaRef, Note, StampedNote
+from deckgen.model import Card, MediaRef, Note, StampedNote, top_level
 from deckgen.notetypes import NOTETYPES
 from deckgen.package import PackagePlan
 from deckgen.problems import Problem, error, warning
@@ -200,7 +200,8 @@ def compile_cards(
     notes, media_files, problems = _render_all(files, media, notetypes)
     # Each card's top-level deck once: Card.top_deck splits the deck name on every access.
     tops = [note.card.top_deck for note in notes]
-    guids = [(note, note.card.guid or guid_for(top, note.card.id)) for note, top in zip(notes, tops)]
+    scopes = [note.card.namespace or top for note, top in zip(notes, tops)]  # Card.scope
+    guids = [(note, note.card.guid or guid_for(scope, note.card.id)) for note, scope in zip(notes, scopes)]
     problems.extend(_guid_problems(guids))
 
     notetype_mods: dict[int, int] = {}
@@ -216,9 +217,9 @@ def compile_cards(
         lock.append(stamp.entry)
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
-    for (note, guid), top in zip(guids, tops):
+    for (note, guid), top, scope in zip(guids, tops, scopes):
         card = note.card
-        key = f"{top}/{card.id}"  # Card.key, without splitting the deck name again
+        key = f"{scope}/{card.id}"  # Card.key, without splitting the deck name again
         kind = lock_kind(note)
         old = previous.get(key)
         if old is not None:
@@ -265,8 +266,9 @@ def rename_warnings(compilation: Compilation) -> list[Problem]:
     """
     gone: dict[str, set[str]] = defaultdict(set)
     for entry in compilation.removed:
-        top, _, card_id = entry.key.partition("/")
-        gone[top].add(card_id)
+        top = top_level(entry.deck)
+        if entry.key.startswith(top + "/"):  # scoped by its deck, not by a namespace
+            gone[top].add(entry.key[len(top) + 1:])
     problems: list[Problem] = []
     for planned in compilation.packages:
         stamped = planned.plan.notes
@@ -278,7 +280,8 @@ def rename_warnings(compilation: Compilation) -> list[Problem]:
             if shared * 2 >= len(ids):
                 first = stamped[0].note.card
                 message = (f"deck '{old_top}' is gone and '{planned.plan.top_deck}' reuses {shared} of its card ids: "
-                           f"if you renamed the top-level deck, Anki will add these cards as new notes and keep "
-                           f"the review history on the old ones; keep the old top-level name (rename sub-decks freely)")
+                           f"if you renamed the top-level deck, Anki would add these cards as new notes and keep "
+                           f"the review history on the old ones; add `namespace: {old_top}` to the renamed deck's "
+                           f"card files to keep their identity")
                 problems.append(warning(first.location, "deck-renamed", message))
     return problems

@@ -58,7 +58,7 @@ def _carried_entries(kept_files: dict[str, list[FileCards]], previous: dict[str,
     entries = []
     for top, group in kept_files.items():
         for card in (card for file in group for card in file.cards):
-            entry = previous.get(f"{top}/{card.id}")  # Card.key
+            entry = previous.get(card.key)
             if entry is None or entry.kind != card.kind or entry.deck != card.deck or entry.note_id <= 0:
                 return None
             entries.append(entry)

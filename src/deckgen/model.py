@@ -41,6 +41,8 @@ class Card:
     # (attribute, line, col) where each text value was written ("front", "back", ...), in the
     # card's file; plain numbers because few builds ever need them.
     field_positions: tuple[tuple[str, int, int], ...] = ()
+    # What the card's id is scoped to and its GUID derives from; None: its top-level deck.
+    namespace: str | None = None
 
     def field_location(self, name: str) -> Location:
         """Return where a text attribute's value was written, or the card's own position."""
@@ -55,9 +57,14 @@ class Card:
         return top_level(self.deck)
 
     @property
+    def scope(self) -> str:
+        """Name what the card's id is unique within: its namespace, or else its top-level deck."""
+        return self.namespace or self.top_deck
+
+    @property
     def key(self) -> str:
-        """Identify the card across builds: its id within its top-level deck."""
-        return f"{self.top_deck}/{self.id}"
+        """Identify the card across builds: its id within its scope."""
+        return f"{self.scope}/{self.id}"
 
 
 @dataclass(frozen=True)

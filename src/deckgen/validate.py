@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deckgen.model import DECK_SEPARATOR, Card
 from deckgen.problems import Location, Problem, error
 from deckgen.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 
-FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format")
+FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format", "namespace")
 CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid", "notetype", "format",
              "fields", "nolint")
 FORMATS = ("markdown", "html")
@@ -279,7 +279,10 @@ class _Checker:
             return ()
         # Check every card's shape even under a bad deck name, so all mistakes show at once.
         cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at, defaults) for node in cards_node.items]
-        return tuple(card for card in cards if card is not None) if deck else ()
+        valid = tuple(card for card in cards if card is not None) if deck else ()
+        namespace = self.text(found, "namespace", False, root, "the file")
+        # Rare (a renamed top-level deck), so cards are made first and only then re-scoped.
+        return tuple(replace(card, namespace=namespace) for card in valid) if namespace else valid
 
 
 def validate_file(root: Node, path: str) -> tuple[FileCards, list[Problem]]:
@@ -290,16 +293,16 @@ def validate_file(root: Node, path: str) -> tuple[FileCards, list[Problem]]:
 
 
 def check_unique_ids(files: list[FileCards]) -> list[Problem]:
-    """Report card ids used twice within one top-level deck, naming both places."""
+    """Report card ids used twice within one scope (top-level deck or namespace), naming both places."""
     first: dict[str, Card] = {}
     problems: list[Problem] = []
     tops: dict[str, str] = {}  # deck -> top-level deck, split once per deck rather than per card
     for file in files:
         for card in file.cards:
-            top = tops.get(card.deck) or tops.setdefault(card.deck, card.top_deck)
-            earlier = first.setdefault(f"{top}/{card.id}", card)  # card.key
+            scope = card.namespace or tops.get(card.deck) or tops.setdefault(card.deck, card.top_deck)
+            earlier = first.setdefault(f"{scope}/{card.id}", card)  # card.key
             if earlier is not card:
-                message = (f"duplicate card id '{card.id}' in deck '{card.top_deck}' "
+                message = (f"duplicate card id '{card.id}' in deck '{scope}' "
                            f"(first used at {earlier.location})")
                 problems.append(error(card.location, "duplicate-id", message))
     return problems
