@@ -91,6 +91,10 @@ def _cards(root: Node) -> list[Mapping]:
 
 
 def _top_deck(root: Node) -> str:
+    """Name what a file's ids must be unique within: its namespace, else its top-level deck."""
+    namespace = _value(root, "namespace") if isinstance(root, Mapping) else None
+    if isinstance(namespace, Scalar) and namespace.value.strip():
+        return namespace.value.strip()
     deck = _value(root, "deck") if isinstance(root, Mapping) else None
     return deck.value.split(DECK_SEPARATOR)[0].strip() if isinstance(deck, Scalar) else ""
 
