@@ -230,3 +230,18 @@ def test_renaming_without_a_namespace_warns_and_suggests_one(demo, collection) -
     result = demo.run("build")
     assert "warning: deck 'Demo' is gone and 'Frameworks' reuses 4 of its card ids" in result.stderr
     assert "add `namespace: Demo`" in result.stderr
+
+
+def test_a_moved_card_warning_names_an_anki_search_that_finds_it(demo, collection) -> None:
+    import_package(collection, build(demo))
+    path = demo.cards / "compilers" / "mlir.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Demo::Compilers::MLIR", "Demo::Makers"), encoding="utf-8")
+    result = demo.run("build")
+    found = re.search(r"card 'mlir' moved from deck 'Demo::Compilers::MLIR' to 'Demo::Makers'.*?search (nid:\d+)",
+                      result.stderr)
+    assert found, result.stderr
+    import_package(collection, demo.package("demo.apkg"))
+    (nid,) = collection.find_notes(found.group(1))
+    assert collection.get_note(nid).fields[0] == "Which compiler infrastructure does TFRT pair with?"
+    card = collection.get_note(nid).cards()[0]
+    assert collection.decks.name(card.did) == "Demo::Compilers::MLIR"  # as the warning says: not moved

@@ -141,8 +141,9 @@ def _stamp_problems(card: Card, old: LockEntry | None, kind: str | None = None) 
                    f"the type of an imported note, so give this card a new id")
         return [error(card.location, "kind-changed", message)]
     if old.deck != card.deck:
+        found = f"search nid:{old.note_id}" if old.note_id > 0 else "select it"
         message = (f"card '{card.id}' moved from deck '{old.deck}' to '{card.deck}'; re-importing does not "
-                   f"move cards Anki already has: in Anki's browser, select them and use Change Deck")
+                   f"move cards Anki already has: in Anki's browser, {found} and use Change Deck")
         return [warning(card.location, "deck-moved", message)]
     return []
 
