@@ -245,3 +245,21 @@ def test_a_moved_card_warning_names_an_anki_search_that_finds_it(demo, collectio
     assert collection.get_note(nid).fields[0] == "Which compiler infrastructure does TFRT pair with?"
     card = collection.get_note(nid).cards()[0]
     assert collection.decks.name(card.did) == "Demo::Compilers::MLIR"  # as the warning says: not moved
+
+
+def test_a_card_removed_and_added_back_updates_its_old_note(demo, collection) -> None:
+    import_package(collection, build(demo))
+    studied = study(collection, "Demo::Compilers::MLIR")
+    path = demo.cards / "compilers" / "mlir.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("  - id: mlir", "  - id: other-id"), encoding="utf-8")
+    assert "1 card removed" in demo.run("build").output
+    path.write_text(original.replace("a: MLIR", "a: MLIR, Google's compiler infrastructure"), encoding="utf-8")
+    build(demo)
+
+    log = import_package(collection, demo.package("demo.apkg"))
+
+    assert len(log.updated) == 1 and not log.new and not log.conflicting
+    note = collection.get_note(studied.nid)
+    assert note.fields[1] == "MLIR, Google's compiler infrastructure"
+    assert collection.get_card(studied.id).reps == 1

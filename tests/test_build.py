@@ -117,9 +117,14 @@ def test_moving_a_card_to_another_deck_warns(project) -> None:
     assert "warning: card 'one' moved from deck 'Demo::Sub' to 'Demo::Elsewhere'" in result.stderr
 
 
-def test_removed_cards_are_reported(project) -> None:
+def test_removed_cards_are_reported_once_and_keep_their_lock_line(project) -> None:
     result = _rebuild_after_edit(project, CARDS.split("      - id: two")[0])
     assert "1 card removed from the sources since the last build (Demo/two)" in result.output
+    line = next(row for row in project.lock.read_text(encoding="utf-8").splitlines() if row.startswith("Demo/two"))
+    assert line.split("\t")[1] == "removed"
+    assert "removed from the sources" not in project.run("build").output
+    project.write("a.yaml", CARDS)  # back again: Anki still has its note, so it is an update
+    assert "0 new, 1 changed, 1 unchanged" in project.run("build").output
 
 
 def test_renaming_the_top_level_deck_warns_that_history_would_not_follow(project) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from deckgen.identity import content_hash, guid_for
-from deckgen.lockfile import LockEntry, Stamper
+from deckgen.lockfile import REMOVED, LockEntry, Stamper
 from deckgen.media import MediaFile, MediaLoader, attach_media
 from deckgen.model import Card, MediaRef, Note, StampedNote, top_level
 from deckgen.notetypes import NOTETYPES
@@ -254,7 +254,11 @@ def compile_cards(
         packages.append(PlannedPackage(filename, plan, counts["new"], counts["changed"], counts["unchanged"]))
 
     current = {entry.key for entry in lock}
-    removed = tuple(e for _, e in sorted((k, e) for k, e in previous.items() if k not in current and e.kind != "notetype"))
+    gone = [e for _, e in sorted(previous.items()) if e.key not in current and e.kind != "notetype"]
+    # A removed card keeps its line, marked removed: should it come back, its time still moves
+    # past the one Anki has, and its note id stays its own.
+    lock += [replace(e, hash=REMOVED) for e in gone]
+    removed = tuple(e for e in gone if e.hash != REMOVED)  # removed by this build
     return Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
 
 

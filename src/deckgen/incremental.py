@@ -94,5 +94,7 @@ def compile_changed(
     changed = [file for file in files if not (file.cards and file.cards[0].top_deck in kept)]
     partial = compile_cards(changed, previous, now, media, notetypes)
     keys = {entry.key for entry in entries}
+    # The partial compile saw no cards of the kept decks: their lines are carried, not removed.
+    lock = tuple(entry for entry in partial.lock if entry.key not in keys) + tuple(entries)
     removed = tuple(entry for entry in partial.removed if entry.key not in keys)
-    return Compilation(partial.packages, partial.lock + tuple(entries), removed, partial.problems), kept
+    return Compilation(partial.packages, lock, removed, partial.problems), kept

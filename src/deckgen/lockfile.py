@@ -17,7 +17,10 @@ HEADER = (
     "# deckgen.lock: when each card last changed, so Anki applies every edit on re-import.\n"
     "# Commit it with your cards. One line per card, sorted:\n"
     "# card<TAB>content-hash<TAB>modified (epoch seconds)<TAB>note id<TAB>kind<TAB>deck\n"
+    "# (a card removed from the sources keeps its line, with 'removed' as its hash)\n"
 )
+# The content hash of a card removed from the sources: it never matches a real one.
+REMOVED = "removed"
 _CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 
