@@ -149,3 +149,9 @@ def test_a_lost_lock_recovers_times_from_the_packages_and_ignores_damaged_ones(p
     mods = {line.split("\t")[2] for line in project.lock.read_text(encoding="utf-8").splitlines()
             if line.startswith("Demo/")}
     assert mods == {"1700000001"}  # strictly later than the lost times
+
+
+def test_changing_a_card_id_warns_that_history_would_not_follow(project) -> None:
+    result = _rebuild_after_edit(project, CARDS.replace("id: one", "id: first"))
+    assert ("cards/a.yaml:3:5: warning: card 'first' has the content of removed card 'Demo/one': "
+            "if you changed its id") in result.stderr

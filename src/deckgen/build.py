@@ -198,7 +198,7 @@ def load_project(
 
     Without a lock file, note times are recovered from the packages in `out_dir`, as a build does.
     """
-    from deckgen.compile import compile_cards, parse_files, rename_warnings
+    from deckgen.compile import compile_cards, id_change_warnings, parse_files, rename_warnings
 
     lock_path = lock_path or default_lock_path(cards_dir)
     sources, problems = read_sources(cards_dir)
@@ -216,7 +216,7 @@ def load_project(
     compilation = compile_cards(
         [file.cards for file in files], previous, time.time() if now is None else now, project.media, project.notetypes
     )
-    problems += [*compilation.problems, *rename_warnings(compilation)]
+    problems += [*compilation.problems, *rename_warnings(compilation), *id_change_warnings(compilation)]
     return LoadedProject(tuple(files), compilation, tuple(sorted_problems(problems)), lock_path, lock_text)
 
 
@@ -304,7 +304,7 @@ def run_build(
         if unchanged is not None:
             return _unchanged_report(unchanged, out_dir, wrote=write)
     # Imported only now, so that a rebuild with nothing to do never loads PyYAML and the pipeline.
-    from deckgen.compile import read_card_file, read_cards, rename_warnings
+    from deckgen.compile import id_change_warnings, read_card_file, read_cards, rename_warnings
     from deckgen.incremental import compile_changed, find_kept
 
     files, found = read_cards(sources, cache.reader(read_card_file), progress)
@@ -324,7 +324,7 @@ def run_build(
         files, previous, time.time() if now is None else now, kept, project.media, project.notetypes
     )
     del previous  # likewise, the parsed lock file
-    problems += [*compilation.problems, *rename_warnings(compilation)]
+    problems += [*compilation.problems, *rename_warnings(compilation), *id_change_warnings(compilation)]
     compiled = package_reports(compilation, out_dir)
     report = BuildReport(
         problems=tuple(sorted_problems(problems)),

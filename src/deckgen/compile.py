@@ -290,3 +290,24 @@ def rename_warnings(compilation: Compilation) -> list[Problem]:
                            f"card files to keep their identity")
                 problems.append(warning(first.location, "deck-renamed", message))
     return problems
+
+
+def id_change_warnings(compilation: Compilation) -> list[Problem]:
+    """Warn when a new card has exactly the content of one removed in the same build: a changed id.
+
+    The id is the note's identity, so Anki would add the card as a new note and keep the review
+    history on the old one.
+    """
+    removed = {entry.hash: entry for entry in compilation.removed}
+    if not removed:
+        return []
+    problems: list[Problem] = []
+    for planned in compilation.packages:
+        for stamped in planned.plan.notes:
+            old = removed.get(stamped.note.content_hash) if stamped.status == "new" else None
+            if old is not None:
+                card = stamped.note.card
+                message = (f"card '{card.id}' has the content of removed card '{old.key}': if you changed its id, "
+                           f"Anki would add it as a new note without its review history; change the id back")
+                problems.append(warning(card.location, "id-changed", message))
+    return problems
