@@ -45,9 +45,11 @@ def test_merge_conflict_keeps_the_later_entry_and_warns() -> None:
 
 
 def test_damaged_lines_are_located_warnings_and_ignored() -> None:
-    parsed, problems = parse_lock("D/a\th1\tnot-a-number\t1\tbasic\tD\ngarbage\nD/b\th1\t1\t2\tbasic\tD\n", "x.lock")
+    text = ("D/a\th1\tnot-a-number\t1\tbasic\tD\ngarbage\nD/b\th1\t1\t2\tbasic\tD\n"
+            "D/c\th1\t99999999999999999999999\t3\tbasic\tD\nD/d\th1\t1\t-4\tbasic\tD\n")
+    parsed, problems = parse_lock(text, "x.lock")
     assert list(parsed) == ["D/b"]
-    assert [(p.location.line, p.code) for p in problems] == [(1, "lock-damaged"), (2, "lock-damaged")]
+    assert [(p.location.line, p.code) for p in problems] == [(n, "lock-damaged") for n in (1, 2, 4, 5)]
 
 
 def test_shared_note_ids_after_a_merge_are_made_unique() -> None:

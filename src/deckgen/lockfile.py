@@ -19,6 +19,8 @@ HEADER = (
     "# card<TAB>content-hash<TAB>modified (epoch seconds)<TAB>note id<TAB>kind<TAB>deck\n"
     "# (a card removed from the sources keeps its line, with 'removed' as its hash)\n"
 )
+# Larger times or note ids than any real one: a damaged line, not something to hand to Anki.
+_LARGEST = 1 << 53
 # The content hash of a card removed from the sources: it never matches a real one.
 REMOVED = "removed"
 _CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
@@ -61,6 +63,8 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
                 raise ValueError
             kind, deck = shared.setdefault(parts[4], parts[4]), shared.setdefault(parts[5], parts[5])
             entry = LockEntry(parts[0], parts[1], int(parts[2]), int(parts[3]), kind, deck)
+            if not (0 <= entry.mod < _LARGEST and 0 <= entry.note_id < _LARGEST):
+                raise ValueError  # Anki stores both as 64-bit integers; no real time is near this
         except ValueError:
             message = "unreadable lock entry ignored; its card will be stamped as changed"
             problems.append(warning(Location(path, number, 1), "lock-damaged", message))
