@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 
 import pytest
 
-from deckgen.build import run_build
 
 from anki_helpers import import_package, integrity_is_clean, notes_by_front, study
 

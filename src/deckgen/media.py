@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import unquote
 
 from deckgen.model import MediaRef, Note
-from deckgen.problems import Problem, error
+from deckgen.problems import Problem
 from deckgen.render import link_media
 from deckgen.sources import display_path
 
