@@ -162,7 +162,7 @@ def _media_list(archive: zipfile.ZipFile, version: int, limits: Limits) -> list[
     data = _read_small(archive, info, version == LATEST, limits)
     if version == LATEST:
         entries = []
-        for index, (number, value) in enumerate(f for f in _protobuf_fields(data) if f[0] == 1):
+        for index, (_, value) in enumerate(f for f in _protobuf_fields(data) if f[0] == 1):
             fields = _protobuf_fields(value) if isinstance(value, bytes) else []
             name = next((v for n, v in fields if n == 1 and isinstance(v, bytes)), b"")
             zip_name = next((v for n, v in fields if n == 255 and isinstance(v, int)), index)

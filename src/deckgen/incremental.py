@@ -56,7 +56,7 @@ def find_kept(cache: BuildCache, files: list[FileCards], lock_text: str | None, 
 def _carried_entries(kept_files: dict[str, list[FileCards]], previous: dict[str, LockEntry]) -> list[LockEntry] | None:
     """Return the lock entries of kept cards, or None if stamping them could give others."""
     entries = []
-    for top, group in kept_files.items():
+    for group in kept_files.values():
         for card in (card for file in group for card in file.cards):
             entry = previous.get(card.key)
             if entry is None or entry.kind != card.kind or entry.deck != card.deck or entry.note_id <= 0:
