@@ -41,6 +41,15 @@ class Project:
         return self.build_dir / name
 
 
+def compiled(cards: Path, out: Path | None = None, now: float | None = None):
+    """Load and compile a card folder through the pipeline, as every command does: (project, compilation)."""
+    from deckgen.pipeline import compile_project, load_project
+    from deckgen.project.paths import ProjectPaths
+
+    loaded = load_project(ProjectPaths.of(cards, out if out is not None else cards.parent / "build"))
+    return loaded, compile_project(loaded, now)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")

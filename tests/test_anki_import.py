@@ -37,6 +37,13 @@ OTHER = """\
 """
 
 
+@pytest.fixture(autouse=True)
+def same_second(monkeypatch):
+    """Every build in these tests runs within one second: the hard case, where a changed note's
+    time must still move past the one Anki has (a real clock would only sometimes hit it)."""
+    monkeypatch.setattr("deckgen.pipeline.clock", lambda: 1_700_000_000.25)
+
+
 @pytest.fixture
 def demo(project):
     project.write("makers.yaml", DEMO)
@@ -170,10 +177,10 @@ def test_lost_lock_file_updates_notes_and_never_duplicates(demo, collection) -> 
 
 def test_changed_note_type_styling_updates_the_same_note_type(demo, collection, monkeypatch) -> None:
     import_package(collection, build(demo))
-    from deckgen import notetypes
+    from deckgen.anki import notetypes
 
     restyled = dataclasses.replace(notetypes.BASIC, css=notetypes.BASIC.css + "\n.dg-q { color: teal; }\n")
-    monkeypatch.setitem(notetypes.NOTETYPES, "basic", restyled)
+    monkeypatch.setattr(notetypes, "OWN_TYPES", (restyled, notetypes.CLOZE))
     build(demo)
     import_package(collection, demo.package("demo.apkg"))
 

@@ -7,7 +7,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from deckgen.build import run_build
+from deckgen.commands.build import run_build
 
 CARDS = """\
     deck: Demo::Sub
@@ -60,16 +60,18 @@ def test_missing_card_folder_is_a_clear_error(project) -> None:
     assert "card folder 'nowhere' does not exist" in result.stderr
 
 
-def test_packages_are_reproducible_deflated_and_leave_no_temp_files(project, tmp_path: Path) -> None:
+def test_packages_are_reproducible_deflated_and_leave_no_temp_files(project, tmp_path: Path, monkeypatch) -> None:
     project.write("a.yaml", CARDS)
-    temp_before = set(Path(tempfile.gettempdir()).iterdir())
+    private_temp = tmp_path / "temp"  # a temporary folder of its own: others' files cannot show up in it
+    private_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
     run_build(project.cards, project.build_dir, now=1_700_000_000)
     first = project.package().read_bytes()
     project.package().unlink()
     run_build(project.cards, project.build_dir, now=1_800_000_000)
     assert project.package().read_bytes() == first
     assert sorted(p.name for p in project.build_dir.iterdir()) == [".deckgen-cache", "demo.apkg"]
-    assert set(Path(tempfile.gettempdir()).iterdir()) <= temp_before | {tmp_path}
+    assert list(private_temp.iterdir()) == []
     with zipfile.ZipFile(project.package()) as archive:
         infos = archive.infolist()
         assert [i.filename for i in infos] == ["collection.anki2", "media"]

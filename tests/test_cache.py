@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import Project
 
-import deckgen.compile
-import deckgen.package
-from deckgen.build import run_build
-from deckgen.cache import CACHE_NAME
+import deckgen.anki.package
+import deckgen.compiler.read
+from deckgen.commands.build import run_build
+from deckgen.project.cache import CACHE_NAME
 
 NOW = 1_700_000_000
 DECKS = {
@@ -30,7 +30,7 @@ DECKS = {
 def counted(monkeypatch) -> dict[str, int]:
     """Count how often card files are parsed, cards rendered and packages built."""
     counts = {"parsed": 0, "rendered": 0, "packaged": 0}
-    parse, render, package = deckgen.compile.parse_yaml, deckgen.compile.render_card, deckgen.package.package_bytes
+    parse, render, package = deckgen.compiler.read.parse_yaml, deckgen.compiler.read.render_card, deckgen.anki.package.package_bytes
 
     def counting_parse(*args, **kwargs):
         counts["parsed"] += 1
@@ -44,10 +44,10 @@ def counted(monkeypatch) -> dict[str, int]:
         counts["packaged"] += 1
         return package(*args, **kwargs)
 
-    monkeypatch.setattr(deckgen.compile, "parse_yaml", counting_parse)
-    monkeypatch.setattr(deckgen.compile, "render_card", counting_render)
+    monkeypatch.setattr(deckgen.compiler.read, "parse_yaml", counting_parse)
+    monkeypatch.setattr(deckgen.compiler.read, "render_card", counting_render)
     # run_build imports package_bytes when it runs, so it picks this up.
-    monkeypatch.setattr(deckgen.package, "package_bytes", counting_package)
+    monkeypatch.setattr(deckgen.anki.package, "package_bytes", counting_package)
     return counts
 
 
@@ -119,7 +119,7 @@ def test_editing_one_file_reparses_it_and_repackages_only_its_deck(decks, counte
 
     report = _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 1, "rendered": 3, "packaged": 1}  # Beta's card is not even rendered
+    assert counted == {"parsed": 1, "rendered": 2, "packaged": 1}  # only the edited file's two cards are rendered
     assert [(p.deck, p.changed, p.unchanged) for p in report.packages] == [("Alpha", 1, 2), ("Beta", 0, 1)]
     assert (decks.build_dir / "beta.apkg").read_bytes() == beta
     assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)
@@ -163,7 +163,8 @@ EDITS = {
 }
 
 
-# The packages each successful edit leaves as they were: their decks are not compiled again.
+# The packages each successful edit leaves as they were: their plans are what the last build
+# packaged, so they are not packaged again.
 KEPT = {
     "edit a card": {"beta.apkg"},
     "add a card": {"alpha.apkg"},
@@ -172,8 +173,8 @@ KEPT = {
     "add a deck": {"alpha.apkg", "beta.apkg"},
     "move a card to another deck": set(),
     "move a card to a sub-deck": {"beta.apkg"},
-    "rename a file": {"alpha.apkg"},
-    "lock with a repeated note id": set(),
+    "rename a file": {"alpha.apkg", "beta.apkg"},  # a card's file is not in its package
+    "lock with a repeated note id": {"alpha.apkg"},  # Beta's card gets a new note id
     "lock file removed": set(),
 }
 
@@ -219,7 +220,8 @@ def test_a_changed_lock_file_is_honoured(decks, counted, tmp_path) -> None:
 
     _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}  # every package depends on the lock file
+    # Every package depends on the lock file; the cards themselves come from the cache.
+    assert counted == {"parsed": 0, "rendered": 0, "packaged": 2}
     assert _outputs(decks) == _outputs(_uncached_build(decks, tmp_path, edited, NOW + 100))
 
 
@@ -232,7 +234,7 @@ def test_a_damaged_or_missing_package_is_rebuilt(decks, counted) -> None:
 
     _build(decks, now=NOW + 100)
 
-    assert counted == {"parsed": 0, "rendered": 4, "packaged": 2}
+    assert counted == {"parsed": 0, "rendered": 0, "packaged": 2}
     assert _outputs(decks) == before
 
 
@@ -251,7 +253,7 @@ def test_an_unreadable_or_stale_cache_is_ignored(decks, counted, damage, monkeyp
         cache.unlink()
         cache.mkdir()
     else:
-        monkeypatch.setattr("deckgen.cache.code_fingerprint", lambda: "another deckgen")
+        monkeypatch.setattr("deckgen.project.cache.code_fingerprint", lambda: "another deckgen")
     _reset(counted)
 
     _build(decks, now=NOW + 100)
@@ -285,11 +287,11 @@ def test_a_damaged_record_is_dropped_and_its_file_read_again(decks, counted, dam
 def test_restyled_note_types_are_not_served_from_the_cache(decks, counted, monkeypatch) -> None:
     import dataclasses
 
-    from deckgen import notetypes
+    from deckgen.anki import notetypes
 
     _build(decks)
     restyled = dataclasses.replace(notetypes.BASIC, css=notetypes.BASIC.css + "\n.x { color: red; }\n")
-    monkeypatch.setitem(notetypes.NOTETYPES, "basic", restyled)
+    monkeypatch.setattr(notetypes, "OWN_TYPES", (restyled, notetypes.CLOZE))
     _reset(counted)
 
     _build(decks, now=NOW + 100)
@@ -341,10 +343,27 @@ def test_the_garbage_collector_is_back_on_after_a_build(decks) -> None:
     assert gc.isenabled()
 
 
-def test_every_card_field_can_be_cached(decks, counted) -> None:
-    from deckgen import cache
+def test_every_card_and_note_field_round_trips_through_the_cache(tmp_path) -> None:
+    from deckgen.compiler.read import ParsedFile
+    from deckgen.model import Card, MediaRef, Note
+    from deckgen.problems import Location, warning
+    from deckgen.project import cache
 
-    assert cache._CARD_LAYOUT is not None  # a Card field the cache cannot store would disable it
+    at = Location("cards/x.yaml", 3, 5)
+    # Every field differs from its default, so a field the cache forgot would show.
+    card = Card("id-1", "cloze", "Deck::Sub", at, "/p/cards/x.yaml", "front", "back", "text", "extra", "source", True,
+                ("t1", "t2::x"), "guid-1", "My type", (("Front", "F"), ("Back", "B")), True,
+                (("front", 4, 8), ("field:Back", 5, 9)), "Space", (("answer-too-long", 6, 11),))
+    assert all(value != default for value, default in zip(card, Card("", "basic", "", Location("", 0, 0))))
+    ref = MediaRef("image", "a b.png", card.file, Location(at.path, 4, 8), None, True)
+    note = Note(card._replace(kind="basic"), 42, ("<b>F</b>", "B"), "F", (0, 2), "hash", (ref,), card.key, "g")
+    file = ParsedFile(at.path, card.file, "digest", (card,), (note,), (warning(at, "w", "message"),))
+    raw = cache.cache_contents(cache.BuildCache(tmp_path / "c"), [file], "nt", "inputs", [], [], {})
+    read = cache.BuildCache.from_bytes(tmp_path / "c", raw, "nt").parsed(at.path, card.file, "digest")
+    assert read == file
+
+
+def test_an_edit_reads_only_the_edited_file_whatever_its_cards_hold(decks, counted) -> None:
     decks.write("d.yaml", "deck: Gamma\nformat: html\ncards:\n  - id: d1\n    q: <b>Q</b>\n    a: A\n")
     _build(decks)
     decks.write("c.yaml", DECKS["c.yaml"].replace("三", "四"))

@@ -18,7 +18,7 @@ import pytest
 
 from anki_helpers import import_package
 from browser import contrast, dump_dom, parse_rgb, relative_luminance, screenshot
-from deckgen.highlight import CLASSES
+from deckgen.compiler.highlight import CLASSES
 
 from rich_project import png
 

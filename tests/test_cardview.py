@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.build import load_project
-from deckgen.cardview import TemplateError, card_views, cloze_answers, render_cloze, render_template
+from deckgen.anki.templates import TemplateError, card_views, render_template
+from deckgen.cloze import answers as cloze_answers
+from deckgen.cloze import render as render_cloze
 
 from anki_helpers import import_package
+from conftest import compiled
 
 PROJECT_CARDS = Path(__file__).resolve().parents[1] / "cards"
 
@@ -30,6 +32,8 @@ TRICKY = """\
       - id: basic
         q: "Only a question?"
         a: "Only"
+      - id: several-cards
+        cloze: "{{c1,2::Paris}} and {{c3::Lyon {{c1::inside}}}} and {{c2,1::again::why}}"
 """
 
 
@@ -40,12 +44,11 @@ def test_cards_render_exactly_as_anki_renders_them(project, collection) -> None:
     assert project.run("build").exit_code == 0
     for package in project.build_dir.glob("*.apkg"):
         import_package(collection, package)
-    loaded = load_project(project.cards)
+    loaded, compilation = compiled(project.cards, project.build_dir)
     ours = {
         (stamped.guid, view.ordinal): view
-        for planned in loaded.compilation.packages
-        for stamped in planned.plan.notes
-        for view in card_views(stamped.note)
+        for stamped in compilation.notes
+        for view in card_views(stamped.note, loaded.notetypes.own_type(stamped.note.card.kind))
     }
 
     compared = 0

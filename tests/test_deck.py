@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.build import run_build
-from deckgen.compile import read_cards
-from deckgen.sources import read_sources
+from deckgen.commands.build import run_build
 
 from anki_helpers import import_package, integrity_is_clean
+from conftest import compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 CARDS = ROOT / "cards"
@@ -24,11 +23,10 @@ SUBDECKS = {
 
 
 @pytest.fixture(scope="module")
-def deck_cards():
-    sources, problems = read_sources(CARDS)
-    files, found = read_cards(sources)
-    assert problems + found == []
-    return [card for file in files for card in file.cards]
+def deck_cards(tmp_path_factory):
+    loaded, _ = compiled(CARDS, tmp_path_factory.mktemp("build"))
+    assert loaded.problems == ()
+    return list(loaded.cards)
 
 
 @pytest.fixture
@@ -86,7 +84,7 @@ def test_coverage_table_names_exactly_the_deck_card_ids(deck_cards) -> None:
 
 
 def test_the_deck_passes_lint_strictly() -> None:
-    from deckgen.lint import run_lint
+    from deckgen.commands.lint import run_lint
 
     report = run_lint(CARDS, strict=True)
     assert [str(p) for p in report.problems] == []

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from anki.collection import Collection, ExportAnkiPackageOptions
 
-from deckgen.yamlread import parse_yaml
+from deckgen.compiler.yamlread import parse_yaml
 
 from anki_helpers import import_package, integrity_is_clean
 from rich_project import png

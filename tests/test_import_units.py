@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from deckgen.cardgen import card_ordinals, cloze_numbers
-from deckgen.htmlmedia import html_media_names
-from deckgen.importer import slug
-from deckgen.yamlread import Mapping, Scalar, parse_yaml
-from deckgen.yamlwrite import Block, double_quoted, dump
+from deckgen.anki.card_rules import card_ordinals
+from deckgen.cloze import card_numbers as cloze_numbers
+from deckgen.anki.htmlmedia import html_media_names
+from deckgen.names import slug
+from deckgen.compiler.yamlread import Mapping, Scalar, parse_yaml
+from deckgen.cardfiles.yamlwrite import Block, double_quoted, dump
 
 NASTY = [
     ": # ' \" {{c1::x}} \t", "  leading", "trailing  ", "\x00\x01\x1f\x7f\x85\xa0\u2028\u2029\ufeff",

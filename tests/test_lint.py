@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.lintrules import RULES
+from deckgen.lint.rules import RULES
 
 from conftest import Project
 
@@ -44,9 +44,9 @@ def test_lint_case(case: str, tmp_path: Path) -> None:
 
 def test_every_rule_has_a_case_and_a_documented_example() -> None:
     covered = {line.split(": ")[-1] for case in CASES.iterdir() for line in (case / "expected.txt").read_text().splitlines()}
-    for code, check in RULES.items():
+    for code, rule in RULES.items():
         assert code in covered, code
-        doc = check.__doc__ or ""
+        doc = rule.documentation
         assert "Warns:" in doc and "Passes:" in doc, code
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
 
@@ -58,7 +58,7 @@ def test_lint_json_and_quiet_output(project) -> None:
     assert document["command"] == "lint" and document["ok"] and document["warnings"] == 3
     assert {"path": "cards/a.yaml", "line": 4, "col": 8, "severity": "warning", "code": "answer-in-question",
             "message": "the question contains its answer 'google'"} in document["problems"]
-    assert document["summary"] == {"cards": 1, "strict": False}
+    assert document["summary"] == {"notes": 1, "cards": 1, "strict": False}
     quiet = project.run("lint", "-q")
     assert quiet.stdout == "" and quiet.stderr.count("\n") == 3  # no count line
 
@@ -66,7 +66,7 @@ def test_lint_json_and_quiet_output(project) -> None:
 def test_clean_cards_say_so_and_bad_cards_fail(project) -> None:
     shutil.copytree(CASES / "clean" / "cards", project.cards, dirs_exist_ok=True)
     result = project.run("lint")
-    assert result.exit_code == 0 and result.stdout == "no lint warnings in 3 cards\n"
+    assert result.exit_code == 0 and result.stdout == "no lint warnings in 3 notes (7 cards)\n"
     project.write("bad.yaml", "deck: D\ncards:\n  - id: x\n    q: only\n")
     result = project.run("lint")
     assert result.exit_code == 1 and "error: card 'x' is missing 'a'" in result.stderr
@@ -80,17 +80,19 @@ def test_nolint_must_be_a_list(project) -> None:
 
 
 def test_settings_syntax_error_is_located() -> None:
-    from deckgen.config import parse_config
+    from deckgen.project.config import parse_config
 
-    config, problems = parse_config("[lint]\nmax-answer-words = = 3\n", "deckgen.toml", frozenset(RULES))
-    assert [(str(p.location), p.code) for p in problems] == [("deckgen.toml:2:20", "config-syntax")]
-    assert config.lint.max_answer_words == 15  # defaults stand in
+    from deckgen.lint.rules.answer_too_long import MAX_WORDS
+
+    config = parse_config("[lint]\nmax-answer-words = = 3\n", "deckgen.toml", {c: r.options for c, r in RULES.items()})
+    assert [(str(p.location), p.code) for p in config.problems] == [("deckgen.toml:2:20", "config-syntax")]
+    assert config.lint.value(MAX_WORDS) == 15  # defaults stand in
 
 
 def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None:
     import random
 
-    from deckgen.lintrules import contained_pairs
+    from deckgen.lint.rules.near_duplicate_question import contained_pairs
 
     rng = random.Random(5)
     words = [f"w{n}" for n in range(12)]
@@ -103,7 +105,7 @@ def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None
 
 
 def test_warnings_belong_to_the_card_whose_lines_they_are_on() -> None:
-    from deckgen.lint import warnings_by_card
+    from deckgen.lint.engine import warnings_by_card
     from deckgen.model import Card
     from deckgen.problems import Location, warning
 

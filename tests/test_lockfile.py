@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from deckgen.lockfile import LockEntry, Stamper, format_lock, parse_lock
+from deckgen.compiler.stamp import Stamper
+from deckgen.model import LockEntry
+from deckgen.project.lockfile import format_lock, parse_lock
 
 
 def entry(key: str, digest: str = "h1", mod: int = 100, note_id: int = 5000) -> LockEntry:

@@ -9,9 +9,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from deckgen import markdown
-from deckgen.build import run_build
-from deckgen.media import media_name
+from deckgen.compiler import markdown
+from deckgen.commands.build import run_build
+from deckgen.names import media_name
 
 from rich_project import png, write_rich
 
@@ -39,7 +39,7 @@ def test_a_package_bundles_only_its_own_media(project) -> None:
 
 
 def _build_in_subprocess(project, seed: str) -> bytes:
-    code = "import sys; from pathlib import Path; from deckgen.build import run_build; " \
+    code = "import sys; from pathlib import Path; from deckgen.commands.build import run_build; " \
            "run_build(Path('cards'), Path('build'), now=1_700_000_000)"
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join(sys.path)}
     subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, check=True)
@@ -57,13 +57,13 @@ def test_rendering_is_deterministic_across_processes(project) -> None:
 def test_a_rendering_change_only_changes_notes_whose_html_changed(project, monkeypatch) -> None:
     write_rich(project)
     assert project.run("build").exit_code == 0
-    from deckgen import render
+    from deckgen.compiler import text as render
 
     # Restyle inline code only: the two notes with `code` change, the other three do not.
     monkeypatch.setattr(markdown._CardRenderer, "code_inline",
                         lambda self, tokens, idx, options, env: f"<code class='x'>{tokens[idx].content}</code>")
     # As a new deckgen version would: its code fingerprint differs, so the build cache is stale.
-    from deckgen import cache
+    from deckgen.project import cache
     monkeypatch.setattr(cache, "code_fingerprint", lambda: "restyled deckgen")
     render._rich_html.cache_clear()
     markdown.parser.cache_clear()

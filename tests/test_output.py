@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from deckgen.build import run_build
-from deckgen.progress import TerminalProgress, terminal_progress
+from deckgen.commands.build import run_build
+from deckgen.output.progress import TerminalProgress, terminal_progress
 
 CARDS = "deck: Demo\ncards:\n  - id: one\n    q: Question one?\n    a: Answer one\n"
 
@@ -74,5 +74,4 @@ def test_build_reports_its_stages(project) -> None:
     project.write("b.yaml", CARDS.replace("Demo", "Other"))
     calls: list[tuple[str, int, int]] = []
     run_build(project.cards, project.build_dir, progress=lambda *call: calls.append(call))
-    assert calls == [("reading cards", 1, 2), ("reading cards", 2, 2), ("compiling", 0, 1),
-                     ("packaging", 0, 2), ("packaging", 1, 2)]
+    assert calls == [("reading cards", 1, 2), ("reading cards", 2, 2), ("packaging", 0, 2), ("packaging", 1, 2)]

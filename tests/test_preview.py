@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import struct
@@ -11,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.build import load_project
-from deckgen.preview import LinkStyle, inline_media, preview_html
+from deckgen.output.preview import LinkStyle, inline_media, preview_html
+
+from conftest import compiled
 
 from browser import chromium, devtools  # noqa: F401  (devtools is a fixture)
 
@@ -76,8 +76,8 @@ def test_the_projects_own_deck_loads_without_console_errors(project, devtools) -
         shutil.copy(path, project.cards / path.name)
     result = project.run("preview")
     assert result.exit_code == 0, result.output
-    loaded = load_project(project.cards)
-    expected = sum(len(s.note.ordinals) for p in loaded.compilation.packages for s in p.plan.notes)
+    _, compilation = compiled(project.cards, project.build_dir)
+    expected = sum(len(s.note.ordinals) for s in compilation.notes)
     page = devtools.new_page()
     page.open((project.build_dir / "preview.html").as_uri())
     assert page.errors() == []
@@ -154,11 +154,13 @@ def test_each_card_links_to_its_source_line(project) -> None:
 
 def test_media_are_inlined_as_data_uris_and_render(project, devtools, tmp_path) -> None:  # noqa: F811
     project.write("makers.yaml", MAKERS)
-    notes = [s.note for p in load_project(project.cards).compilation.packages for s in p.plan.notes]
+    loaded, compilation = compiled(project.cards, project.build_dir)
+    notes = [s.note for s in compilation.notes]
     first = notes[0]
-    with_image = dataclasses.replace(first, fields=(first.fields[0] + '<img src="dg-0a1b2c.png"><img src="dg-gone.png">',)
-                                     + first.fields[1:])
-    page_html = preview_html([with_image, *notes[1:]], {"dg-0a1b2c.png": tiny_png(3, 2)}, LinkStyle(tmp_path))
+    with_image = first._replace(fields=(first.fields[0] + '<img src="dg-0a1b2c.png"><img src="dg-gone.png">',)
+                                + first.fields[1:])
+    page_html = preview_html([with_image, *notes[1:]], loaded.notetypes, {"dg-0a1b2c.png": tiny_png(3, 2)},
+                             LinkStyle(tmp_path))
     assert 'src="data:image/png;base64,' in page_html and 'src="dg-0a1b2c.png"' not in page_html
     assert 'data-missing="dg-gone.png"' in page_html
     path = tmp_path / "preview.html"

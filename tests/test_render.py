@@ -11,12 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from deckgen import markdown
-from deckgen.markdown import markdown_to_html
+from deckgen.compiler import markdown
+from deckgen.compiler.markdown import markdown_to_html
 from deckgen.model import Card
 from deckgen.problems import Location
-from deckgen.render import (code_spans_html, field_html, html_to_plain, link_media, needs_markdown,
-                            render_card, text_to_html)
+from deckgen.anki.notetypes import NoteTypes
+from deckgen.compiler import notes as card_notes
+from deckgen.compiler.escape import text_to_html
+from deckgen.compiler.text import code_spans_html, field_html, html_to_plain, needs_markdown
+from deckgen.model import MediaFile
+
+
+def render_card(card: Card):
+    """Render a card of deckgen's own note types."""
+    return card_notes.render_card(card, NoteTypes())
+
+
+def link_media(note, names: dict[str, str]):
+    """Link a note's media references to bundled files by target, as the compile stage does."""
+    return card_notes.link_media(note, {ref.key: MediaFile(names[ref.target], b"") for ref in note.media})
 
 CASES = Path(__file__).parent / "render_cases"
 
@@ -132,7 +145,7 @@ def test_media_placeholders_are_linked_and_change_the_hash() -> None:
 def _modules_after_build(project, cards: str) -> set[str]:
     """Build a project in a fresh interpreter and list which third-party renderers it imported."""
     project.write("deck.yaml", cards)
-    code = ("import sys; from pathlib import Path; from deckgen.build import run_build; "
+    code = ("import sys; from pathlib import Path; from deckgen.commands.build import run_build; "
             "assert not run_build(Path('cards'), Path('build')).failed; "
             "print(' '.join(m for m in ('markdown_it', 'pygments') if m in sys.modules))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

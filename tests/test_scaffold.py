@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.scaffold import slug, split_lines
-from deckgen.yamlread import parse_yaml
+from deckgen.cardfiles.yamledit import split_lines
+from deckgen.names import id_slug
+
+
+def slug(text: str) -> str:
+    """Make the id `deckgen ids` gives a card with this question."""
+    return id_slug(text) or "card"
+from deckgen.compiler.yamlread import parse_yaml
 
 CASES = Path(__file__).parent / "ids_cases"
 _ADDED = re.compile(r"^(\S+):(\d+):(\d+): added id '([^']+)'$")
@@ -119,4 +125,4 @@ def test_new_with_path_schema_line_and_bad_names(project) -> None:
     assert first == "# yaml-language-server: $schema=../../deckgen.schema.json"
     for bad in ("A::::B", "::A", 'Say "hi"', " "):
         result = project.run("new", bad)
-        assert result.exit_code == 1 and "is not a deck name" in result.stderr, bad
+        assert result.exit_code == 2 and "is not a deck name" in result.stderr, bad  # bad usage

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from deckgen.lintrules import RULES
-from deckgen.validate import CARD_KEYS, FILE_KEYS
-from deckgen.yamlread import Mapping, Node, Scalar, parse_yaml
+from deckgen.lint.rules import RULES
+from deckgen.compiler.validate import CARD_KEYS, FILE_KEYS
+from deckgen.compiler.yamlread import Mapping, Node, Scalar, parse_yaml
 
 PROJECT_CARDS = Path(__file__).resolve().parents[1] / "cards"
 # YAML 1.2's core schema, which editors' YAML servers apply before checking a schema.

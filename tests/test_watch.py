@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from deckgen.watch import WatchSession, card_changes, is_card_file, watch_loop
+from deckgen.commands.watch import WatchSession, card_changes, is_card_file, watch_loop
 
 GOOD = "deck: Demo\ntags: [demo]\nsource: Notes\ncards:\n  - id: one\n    q: Which company built TensorFlow?\n    a: Google\n"
 BROKEN = GOOD.replace("    a: Google\n", "")
@@ -110,11 +110,11 @@ def _wait_for(lines: queue.Queue, start: str, timeout: float = 20.0) -> None:
 
 
 def test_watch_command(project, monkeypatch) -> None:
-    import deckgen.watch
+    import deckgen.commands.watch
 
     assert project.run("watch", "--cards", "nowhere").exit_code == 1
     project.write("a.yaml", GOOD)
-    monkeypatch.setattr(deckgen.watch, "card_changes", lambda cards_dir, stop=None: iter([]))
+    monkeypatch.setattr(deckgen.commands.watch, "card_changes", lambda cards_dir, stop=None: iter([]))
     result = project.run("watch")
     assert result.exit_code == 0, result.output
     assert "watching cards for changes (Ctrl-C to stop)" in result.stdout
@@ -122,7 +122,7 @@ def test_watch_command(project, monkeypatch) -> None:
 
 
 def test_a_watch_round_without_a_lock_file_keeps_edits_newer_than_the_last_build(project) -> None:
-    from deckgen.build import run_build
+    from deckgen.commands.build import run_build
 
     project.write("a.yaml", "deck: W\ncards:\n  - id: w1\n    q: Q?\n    a: A\n")
     run_build(project.cards, project.build_dir, now=1_700_000_000)

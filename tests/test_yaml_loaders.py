@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.sources import decode
-from deckgen.yamlread import LOADERS, parse_yaml
+from deckgen.project.files import decode
+from deckgen.compiler.yamlread import LOADERS, parse_yaml
 
 ROOT = Path(__file__).parent.parent
 CARD_FILES = sorted(ROOT.glob("tests/cases/*/cards/**/*.y*ml")) + sorted(ROOT.glob("cards/**/*.yaml"))

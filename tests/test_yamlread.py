@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deckgen.yamlread import Mapping, Scalar, Sequence, parse_yaml
+from deckgen.compiler.yamlread import Mapping, Scalar, Sequence, parse_yaml
 
 
 def test_scalars_stay_text_as_written() -> None:

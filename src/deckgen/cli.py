@@ -47,7 +47,7 @@ def main() -> None:
 def _emit(command: str, problems: Iterable, failed: bool, lines: Iterable[str], summary: dict[str, Any],
           fmt: str, quiet: bool) -> None:
     """Print a command's outcome as text or JSON and exit 1 when it failed."""
-    from deckgen.report import format_json, format_problems
+    from deckgen.output.report import format_json, format_problems
 
     if fmt == "json":
         click.echo(format_json(command, problems, failed, summary))
@@ -62,7 +62,7 @@ def _emit(command: str, problems: Iterable, failed: bool, lines: Iterable[str], 
 
 
 def _finish(report, command: str, verb: str, fmt: str, quiet: bool) -> None:
-    from deckgen.report import build_summary, format_summary
+    from deckgen.output.report import build_summary, format_summary
 
     _emit(command, report.problems, report.failed, format_summary(report, verb), build_summary(report), fmt, quiet)
 
@@ -74,14 +74,12 @@ def _finish(report, command: str, verb: str, fmt: str, quiet: bool) -> None:
 @_output_options
 def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Build one .apkg package per top-level deck."""
-    from deckgen.build import run_build
-    from deckgen.progress import no_progress, terminal_progress
+    from deckgen.commands.build import run_build
+    from deckgen.output.progress import no_progress, terminal_progress
 
     bar = None if quiet or fmt == "json" else terminal_progress(sys.stdout, sys.stderr)
     try:
         report = run_build(cards_dir, out_dir, lock_path, progress=bar or no_progress)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write output: {exc}") from exc
     finally:
         if bar:
             bar.close()
@@ -90,19 +88,24 @@ def build(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, f
 
 @main.command()
 @_cards_option
+@_out_option("the packages would be written to (its build cache is read, never written)")
 @_lock_option
 @_output_options
-def check(cards_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
+def check(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Validate the card files; write nothing (exit 1 on errors)."""
-    from deckgen.build import run_build
+    from deckgen.commands.build import run_check
 
-    report = run_build(cards_dir, Path("build"), lock_path, write=False)
+    report = run_check(cards_dir, out_dir, lock_path)
     _finish(report, "check", "would write", fmt, quiet)
 
 
 _editor_option = click.option(
     "--editor-url", default="", metavar="TEMPLATE",
     help="Link each card to your editor, e.g. 'vscode://file/{path}:{line}:{col}' (default: plain file links).",
+)
+_scripts_option = click.option(
+    "--run-card-scripts", is_flag=True,
+    help="Let scripts in card text run in the page, as Anki runs them (off: only the page's own script runs).",
 )
 
 
@@ -112,17 +115,19 @@ _editor_option = click.option(
 @_lock_option
 @_config_option
 @_editor_option
+@_scripts_option
 @_output_options
 def preview(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str,
-            quiet: bool, fmt: str) -> None:
+            run_card_scripts: bool, quiet: bool, fmt: str) -> None:
     """Write build/preview.html: every card, front and back.
 
     Cards are drawn with the note types' own templates and CSS, as Anki shows them.
     """
-    from deckgen.preview import run_preview
-    from deckgen.report import format_preview, preview_summary
+    from deckgen.commands.preview import run_preview
+    from deckgen.output.report import format_preview, preview_summary
 
-    report = run_preview(cards_dir, out_dir, lock_path, config_path=config_path, editor_url=editor_url)
+    report = run_preview(cards_dir, out_dir, lock_path, config_path=config_path, editor_url=editor_url,
+                         run_card_scripts=run_card_scripts)
     _emit("preview", report.problems, report.failed, format_preview(report), preview_summary(report), fmt, quiet)
 
 
@@ -136,8 +141,8 @@ def lint(cards_dir: Path, config_path: Path | None, strict: bool, quiet: bool, f
 
     Each warning has a stable code; switch rules off per card (nolint) or in deckgen.toml.
     """
-    from deckgen.lint import run_lint
-    from deckgen.report import format_lint, lint_summary
+    from deckgen.commands.lint import run_lint
+    from deckgen.output.report import format_lint, lint_summary
 
     report = run_lint(cards_dir, config_path, strict=strict)
     _emit("lint", report.problems, report.failed, format_lint(report), lint_summary(report), fmt, quiet)
@@ -153,8 +158,8 @@ def stats(cards_dir: Path, out_dir: Path, lock_path: Path | None, quiet: bool, f
 
     Also lists the cards removed since the last build, with an Anki search that finds them.
     """
-    from deckgen.report import format_stats, stats_summary
-    from deckgen.stats import run_stats
+    from deckgen.commands.stats import run_stats
+    from deckgen.output.report import format_stats, stats_summary
 
     report = run_stats(cards_dir, out_dir, lock_path)
     _emit("stats", report.problems, report.failed, format_stats(report), stats_summary(report), fmt, quiet)
@@ -175,26 +180,24 @@ def schema() -> None:
               help="Where to create the file  [default: from the deck name, e.g. cards/topic/sub.yaml]")
 def new(deck: str, cards_dir: Path, path: Path | None) -> None:
     """Create a card file for DECK (such as "Topic::Sub")."""
-    from deckgen.scaffold import ScaffoldError, new_card_file
-    from deckgen.sources import display_path
+    from deckgen.commands.new import new_card_file
+    from deckgen.project.paths import display_path
 
-    try:
-        created = new_card_file(cards_dir, deck, path)
-    except ScaffoldError as exc:
-        raise click.ClickException(str(exc)) from exc
+    created = new_card_file(cards_dir, deck, path)
     click.echo(f"created {display_path(created)}")
 
 
 @main.command()
 @_cards_option
 @click.option("--dry-run", is_flag=True, help="Show the ids that would be added; change no file.")
-def ids(cards_dir: Path, dry_run: bool) -> None:
+@_output_options
+def ids(cards_dir: Path, dry_run: bool, quiet: bool, fmt: str) -> None:
     """Add missing card ids, changing nothing else in the files."""
-    from deckgen.report import format_ids
-    from deckgen.scaffold import run_ids
+    from deckgen.commands.ids import run_ids
+    from deckgen.output.report import format_ids, ids_summary
 
     report = run_ids(cards_dir, write=not dry_run)
-    _emit("ids", report.problems, report.failed, format_ids(report, dry_run), {}, "text", False)
+    _emit("ids", report.problems, report.failed, format_ids(report, dry_run), ids_summary(report), fmt, quiet)
 
 
 @main.command()
@@ -203,35 +206,38 @@ def ids(cards_dir: Path, dry_run: bool) -> None:
 @_lock_option
 @_config_option
 @_editor_option
-def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str) -> None:
+@_scripts_option
+def watch(cards_dir: Path, out_dir: Path, lock_path: Path | None, config_path: Path | None, editor_url: str,
+          run_card_scripts: bool) -> None:
     """Rebuild packages and preview on every card change (Ctrl-C stops)."""
-    from deckgen.watch import WatchSession, card_changes, watch_loop
+    from deckgen.commands.watch import WatchSession, card_changes, watch_loop
+    from deckgen.errors import DeckgenError
+    from deckgen.project.paths import display_path
 
     if not cards_dir.is_dir():
-        raise click.ClickException(f"card folder '{cards_dir}' does not exist")
+        raise DeckgenError(f"card folder '{display_path(cards_dir)}' does not exist")
     session = WatchSession(cards_dir, out_dir, lambda line, err: click.echo(line, err=err),
-                           lock_path, config_path, editor_url)
+                           lock_path, config_path, editor_url, run_card_scripts)
     watch_loop(session, card_changes(cards_dir))
 
 
 @main.command("import")
-@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(exists=True, path_type=Path))
 @click.option("--into", "cards_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cards"),
               show_default=True, help="Card folder to write the card files into.")
 @click.option("--merge", is_flag=True,
               help="Add the package's notes beside existing card files (new files only; never overwrites).")
 @_lock_option
-def import_(package: Path, cards_dir: Path, merge: bool, lock_path: Path | None) -> None:
+@_output_options
+def import_(package: Path, cards_dir: Path, merge: bool, lock_path: Path | None, quiet: bool, fmt: str) -> None:
     """Turn an Anki package (.apkg) into card files, history kept.
 
     Each note keeps its GUID and note type, so importing the built package back into the
     collection it came from changes nothing and keeps every card's review history.
     """
-    from deckgen.importing import run_import
-    from deckgen.report import format_import
+    from deckgen.commands.importing import run_import
+    from deckgen.output.report import format_import, import_summary
 
     report = run_import(package, cards_dir, merge=merge, lock_path=lock_path)
-    for line, to_stderr in format_import(report, package.name):
-        click.echo(line, err=to_stderr)
-    if report.failed:
-        click.get_current_context().exit(1)
+    _emit("import", report.problems, report.failed, format_import(report, package.name), import_summary(report),
+          fmt, quiet)

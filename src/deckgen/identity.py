@@ -18,9 +18,9 @@ _BASE91_PAIRS = tuple(high + low for high in _BASE91 for low in _BASE91)
 _PAIR = len(_BASE91) ** 2
 
 
-def guid_for(top_deck: str, card_id: str) -> str:
-    """Derive a note's GUID from its top-level deck and card id, so edits keep identity."""
-    number = _digest_int(f"{_GUID_NAMESPACE}\x1f{top_deck}\x1f{card_id}", 8)
+def guid_for(scope: str, card_id: str) -> str:
+    """Derive a note's GUID from its scope (top-level deck or namespace) and card id, so edits keep identity."""
+    number = _digest_int(f"{_GUID_NAMESPACE}\x1f{scope}\x1f{card_id}", 8)
     pairs = []
     while number >= _PAIR:
         number, rest = divmod(number, _PAIR)
@@ -28,6 +28,17 @@ def guid_for(top_deck: str, card_id: str) -> str:
     # The leading one or two digits, without a leading zero (number is 0 only for a 0 hash).
     lead = _BASE91_PAIRS[number] if number >= len(_BASE91) else _BASE91[number]
     return lead + "".join(reversed(pairs))
+
+
+def card_key(scope: str, card_id: str) -> str:
+    """Identify a card across builds: `scope/id`, the lock file's first column.
+
+    Ids may contain `/` and scopes may too, so a `/` (and the `%` that escapes it) in the
+    scope is percent-encoded: deck `A/b` with id `c` and deck `A` with id `b/c` stay apart.
+    """
+    if "/" in scope or "%" in scope:
+        scope = scope.replace("%", "%25").replace("/", "%2F")
+    return f"{scope}/{card_id}"
 
 
 def deck_id(deck: str) -> int:

@@ -1,0 +1,1 @@
+"""Writing card files: new ones (`deckgen new`, `deckgen import`) and edits in place that keep every other byte."""

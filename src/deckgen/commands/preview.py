@@ -1,0 +1,99 @@
+"""`deckgen preview`: write build/preview.html, every card's front and back as Anki shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from deckgen.commands.build import build_report, write_failure
+from deckgen.commands.lint import lint_project
+from deckgen.errors import BadUsage, WriteError
+from deckgen.lint.engine import warnings_by_card
+from deckgen.model import Compilation
+from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_html
+from deckgen.pipeline import Project, compile_project, load_project
+from deckgen.problems import Problem, has_errors, sorted_problems
+from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.project.writer import write_files
+
+
+@dataclass(frozen=True)
+class PreviewReport:
+    """The outcome of writing (or refusing to write) the preview page."""
+
+    problems: tuple[Problem, ...]
+    path: str
+    cards: int = 0
+    notes: int = 0
+    decks: int = 0
+    warned: int = 0  # notes with lint warnings
+    wrote: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    """A drawn preview page and what it shows."""
+
+    target: Path
+    html: str
+    report: PreviewReport
+
+
+def preview_page(project: Project, compilation: Compilation, warnings: Sequence[Problem], *,
+                 editor_url: str = "", run_card_scripts: bool = False,
+                 media: Mapping[str, bytes] | None = None) -> PreviewPage:
+    """Draw the preview page of a compiled project."""
+    out_dir = project.paths.out_dir
+    target = out_dir / PREVIEW_NAME
+    stamped = compilation.notes
+    by_card = warnings_by_card(warnings, [s.note.card for s in stamped])
+    if media is None:  # the files the packages bundle, under the names the fields use
+        media = {name: data for planned in compilation.packages for name, data in planned.plan.media}
+    page = preview_html([s.note for s in stamped], project.notetypes, media, LinkStyle(out_dir, editor_url),
+                        {s.note.card.key: s.status for s in stamped}, by_card, run_card_scripts)
+    report = PreviewReport(
+        (), display_path(target),
+        cards=sum(len(s.note.ordinals) for s in stamped), notes=len(stamped),
+        decks=len({s.note.card.deck for s in stamped}), warned=len(by_card), wrote=True,
+    )
+    return PreviewPage(target, page, report)
+
+
+def check_editor_url(editor_url: str) -> None:
+    """Refuse an --editor-url template that cannot be filled in (bad usage)."""
+    problem = editor_url_problem(editor_url)
+    if problem:
+        raise BadUsage(problem)
+
+
+def run_preview(
+    cards_dir: Path,
+    out_dir: Path,
+    lock_path: Path | None = None,
+    *,
+    config_path: Path | None = None,
+    editor_url: str = "",
+    run_card_scripts: bool = False,
+    now: float | None = None,
+) -> PreviewReport:
+    """Compile and lint the cards and write `<out_dir>/preview.html`, unless something is wrong."""
+    check_editor_url(editor_url)
+    project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path, config_path))
+    compilation = compile_project(project, now)
+    problems = list(build_report(project, compilation).problems)
+    shown = display_path(out_dir / PREVIEW_NAME)
+    if has_errors(problems) or has_errors(project.config.problems):
+        return PreviewReport(tuple(sorted_problems(problems + list(project.config.problems))), shown)
+    warnings = lint_project(project)
+    page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
+    try:
+        write_files({page.target: page.html.encode("utf-8")})
+    except WriteError as exc:
+        return PreviewReport(tuple(sorted_problems(problems + [write_failure(exc, page.target)])), shown)
+    return PreviewReport(tuple(sorted_problems(problems)), shown, page.report.cards, page.report.notes,
+                         page.report.decks, page.report.warned, wrote=True)

@@ -1,0 +1,1 @@
+"""The pure stages: YAML nodes -> validated cards -> rendered notes -> compiled package plans."""

@@ -1,0 +1,1 @@
+"""What people see: the reporter, the progress bar and the preview page."""

@@ -1,0 +1,197 @@
+"""Draw one self-contained HTML page showing every card's front and back, as Anki will show them.
+
+The page uses the note types' own templates (through `anki/templates.py`) and CSS, inlines every
+asset and media file, and loads nothing from the network: its Content-Security-Policy forbids it.
+The same policy lets only the page's own script run: scripts in card text (which HTML cards
+from an imported package may hold) run only when asked for (`run_card_scripts`), as in Anki.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import mimetypes
+import os
+import re
+from base64 import b64encode
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from deckgen.anki.notetypes import NoteTypes
+from deckgen.anki.templates import CardView, TemplateError, card_views
+from deckgen.model import Note
+from deckgen.names import with_parents
+from deckgen.problems import Problem
+
+PREVIEW_NAME = "preview.html"
+_IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class LinkStyle:
+    """How each card links back to its source: relative file links, or an editor URL template."""
+
+    page_dir: Path
+    editor_url: str = ""  # e.g. "vscode://file/{path}:{line}:{col}"; empty for plain file links
+
+    def href(self, file: str, line: int, col: int) -> str:
+        """Link to a line of a card file (given by its real path)."""
+        source = Path(file)
+        if self.editor_url:
+            return self.editor_url.format(path=source.as_posix(), line=line, col=col)
+        return Path(os.path.relpath(source, self.page_dir.resolve())).as_posix()
+
+
+def editor_url_problem(template: str) -> str | None:
+    """Say what is wrong with an --editor-url template, or None when it is usable."""
+    try:
+        template.format(path="/p", line=1, col=1)
+    except (KeyError, IndexError) as exc:
+        return f"unknown field {exc} in --editor-url; use {{path}}, {{line}} and {{col}}"
+    except ValueError as exc:
+        return f"--editor-url is not a valid template ({exc}); write braces as {{{{ and }}}}"
+    return None
+
+
+def data_uri(name: str, data: bytes) -> str:
+    """Encode a media file as a data: URI, typed from its name."""
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{b64encode(data).decode('ascii')}"
+
+
+def inline_media(markup: str, media: Mapping[str, bytes]) -> str:
+    """Replace each `<img src="name">` with the file's bytes as a data: URI.
+
+    A reference missing from `media` gets an empty image and a `data-missing` attribute rather
+    than a request the page's policy would block (and log as an error).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        head, quote, name = match.group(1), match.group(2), html.unescape(match.group(3))
+        if name.startswith("data:"):
+            return match.group(0)
+        if name in media:
+            return f"{head}{quote}{data_uri(name, media[name])}{quote}"
+        marked = f'{head[:4]} data-missing="{html.escape(name)}"{head[4:]}'  # after "<img"
+        return f"{marked}{quote}data:,{quote}"
+
+    return _IMG_SRC.sub(replace, markup)
+
+
+def _asset(name: str) -> str:
+    return resources.files("deckgen.output").joinpath(name).read_text(encoding="utf-8")
+
+
+def _with_parents(names: Iterable[str]) -> list[str]:
+    """List every deck or tag and each of its `::` parents, so a parent selects its whole subtree."""
+    return sorted(with_parents(names), key=str.casefold)
+
+
+def _options(select_id: str, everything: str, values: Iterable[str]) -> str:
+    options = [f'<option value="">{everything}</option>']
+    options += [f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values]
+    return f'<select id="{select_id}" aria-label="{everything}">{"".join(options)}</select>'
+
+
+def _warnings_html(warnings: Sequence[Problem]) -> str:
+    items = "".join(f"<li>line {p.location.line}: {html.escape(p.message)} <code>{p.code}</code></li>" for p in warnings)
+    return f'<ul class="pv-warnings">{items}</ul>' if warnings else ""
+
+
+def _views(note: Note, notetypes: NoteTypes) -> list[CardView]:
+    """Render a note's cards; a template the preview cannot draw shows why instead."""
+    notetype = notetypes.by_id(note.notetype_id)
+    try:
+        if notetype is None:
+            raise TemplateError(f"note type {note.notetype_id} is unknown")
+        return card_views(note, notetype)
+    except TemplateError as exc:
+        message = f'<div class="pv-cannot">The preview cannot draw this card: {html.escape(str(exc))}</div>'
+        return [CardView(ordinal, "", message, message) for ordinal in note.ordinals]
+
+
+def _card_html(note: Note, notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle, status: str,
+               warnings: Sequence[Problem]) -> list[str]:
+    card = note.card
+    where = card.location
+    label = f"{where.path}:{where.line}"
+    tags = " ".join(card.tags)
+    warned = ' data-warned=""' if warnings else ""
+    articles = []
+    for view in _views(note, notetypes):
+        sides = "".join(
+            f'<div class="pv-side"><div class="pv-label">{side}</div>'
+            f'<div class="card card{view.ordinal + 1}">{inline_media(markup, media)}</div></div>'
+            for side, markup in (("Front", view.front), ("Back", view.back))
+        )
+        badge = f'<span class="pv-status pv-{status}">{status}</span>' if status else ""
+        articles.append(
+            f'<article class="pv-card" data-deck="{html.escape(card.deck)}" data-tags="{html.escape(tags)}"{warned}>'
+            f'<div class="pv-meta"><a class="pv-src" href="{html.escape(links.href(card.file, where.line, where.col))}">'
+            f"{html.escape(label)}</a> <code>{html.escape(card.id)}</code> <span>{html.escape(view.template)}</span>"
+            f' {badge}<span class="pv-tags">{html.escape(tags)}</span></div>'
+            f'{_warnings_html(warnings)}<div class="pv-sides">{sides}</div></article>'
+        )
+    return articles
+
+
+def _policy(script: str, run_card_scripts: bool) -> str:
+    """The page's Content-Security-Policy: nothing from the network, and only its own script."""
+    own = "'sha256-" + b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+    scripts = "'unsafe-inline'" if run_card_scripts else own
+    return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
+
+
+def preview_html(
+    notes: Iterable[Note],
+    notetypes: NoteTypes,
+    media: Mapping[str, bytes],
+    links: LinkStyle,
+    statuses: Mapping[str, str] | None = None,
+    warnings: Mapping[str, Sequence[Problem]] | None = None,
+    run_card_scripts: bool = False,
+) -> str:
+    """Render the preview page: every card of every note, grouped by deck, with its source link.
+
+    `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`.
+    """
+    statuses, warnings = statuses or {}, warnings or {}
+    notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
+    by_deck: dict[str, list[str]] = {}
+    for note in notes:
+        key = note.card.key
+        by_deck.setdefault(note.card.deck, []).extend(
+            _card_html(note, notetypes, media, links, statuses.get(key, ""), warnings.get(key, ())))
+    sections = [
+        f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
+        f'<span class="pv-n">{len(cards)}</span></h2>{"".join(cards)}</section>'
+        for deck, cards in by_deck.items()
+    ]
+    total = sum(len(cards) for cards in by_deck.values())
+    tags = _with_parents({tag for note in notes for tag in note.card.tags})
+    # Note types may share one stylesheet; include each distinct one once.
+    types = (notetypes.by_id(note.notetype_id) for note in notes)
+    css = "\n".join(dict.fromkeys(nt.css for nt in types if nt is not None))
+    script = _asset("preview.js")
+    controls = (
+        '<input id="pv-q" type="search" placeholder="Search cards" aria-label="Search cards">'
+        + _options("pv-deck", "All decks", _with_parents(by_deck))
+        + _options("pv-tag", "All tags", tags)
+        + '<label><input id="pv-warned" type="checkbox"> With lint warnings</label>'
+        + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
+        + f'<span id="pv-count">{total} of {total} cards</span>'
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{_policy(script, run_card_scripts)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>deckgen preview</title>"
+        f"<style>{_asset('preview.css')}</style><style>{css}</style></head>\n"
+        f'<body><header class="pv-bar">{controls}</header>\n<main>{"".join(sections)}</main>\n'
+        f'<p id="pv-empty" hidden>No card matches.</p>'
+        f"<script>{script}</script></body></html>\n"
+    )
+
+

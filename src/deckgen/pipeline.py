@@ -1,0 +1,108 @@
+"""The three steps every command goes through: load a project, compile it, write what it makes.
+
+    project = load_project(paths)            # the input edge: read everything once (project/)
+    compilation = compile_project(project)   # pure: stamp, link, plan packages (compiler/)
+    write_build(project, compilation)        # the output edge: package and write, all or nothing
+
+Commands differ only in what they do between these steps (lint, count, draw a preview page)
+and in which they stop before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from deckgen.errors import WriteError
+from deckgen.model import Compilation, PackageSummary
+from deckgen.output.progress import ProgressFn, no_progress
+from deckgen.project.cache import PackageRecord, cache_contents, inputs_key
+from deckgen.project.files import LIMITS, read_bytes
+from deckgen.project.lockfile import format_lock
+from deckgen.project.loader import Project, load_project, without_cyclic_gc
+from deckgen.project.writer import write_files
+
+__all__ = ["Project", "load_project", "compile_project", "write_build", "Written"]
+
+# Warnings that compare the cards with the lock file a build replaces: a rebuild with the new
+# lock file no longer gives them, so the cache does not repeat them for a build that changes nothing.
+_ABOUT_THE_OLD_LOCK = frozenset({"deck-moved", "deck-renamed", "id-changed", "lock-damaged", "lock-conflict"})
+
+
+def clock() -> float:
+    """The time a build stamps changed notes with, when the caller gives none."""
+    return time.time()
+
+
+@without_cyclic_gc
+def compile_project(project: Project, now: float | None = None) -> Compilation:
+    """Compile a loaded project against its lock file at time `now` (the clock when None)."""
+    if project.reused is not None:  # every note is as the last build stamped it
+        kept = tuple(replace(r.summary, new=0, changed=0, unchanged=r.summary.notes) for r in project.reused.packages)
+        return Compilation((), (), (), (), kept=kept)
+    from deckgen.compiler.compile import compile_cards  # not needed when nothing changed
+
+    return compile_cards(project.files, project.lock.entries, project.notetypes, project.media,
+                         clock() if now is None else now, project.on_disk)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write changed: the files replaced or created."""
+
+    paths: tuple[Path, ...]
+
+
+def write_build(project: Project, compilation: Compilation, *, also: Mapping[Path, bytes] | None = None,
+                progress: ProgressFn = no_progress) -> Written:
+    """Package and write every changed package, the lock file and `also`, all or nothing; then the cache.
+
+    Raises WriteError (every output left as it was) when a file cannot be written.
+    """
+    outputs: dict[Path, bytes] = dict(also or {})
+    if project.reused is not None:  # nothing changed since the last build
+        write_files(outputs)
+        return Written(tuple(outputs))
+    from deckgen.anki.package import package_bytes  # not needed when nothing changed
+
+    out_dir = project.paths.out_dir
+    records: list[PackageRecord] = []
+    for number, planned in enumerate(compilation.packages, start=1):
+        progress("packaging", number - 1, len(compilation.packages))
+        target = out_dir / planned.filename
+        if planned.current:
+            digest = next(r.bytes for r in project.cache.packages() if r.summary.filename == planned.filename)
+        else:
+            data = package_bytes(planned.plan)
+            digest = hashlib.sha256(data).hexdigest()
+            if not (target.is_file() and not target.is_symlink() and _digest_of(target) == digest):
+                outputs[target] = data
+        records.append(PackageRecord(PackageSummary.of(planned), planned.digest, digest))
+    new_lock = format_lock(compilation.lock)
+    if new_lock != project.lock.text:
+        outputs[project.paths.lock_path] = new_lock.encode("utf-8")
+    write_files(outputs)
+    _write_cache(project, compilation, records, new_lock)
+    return Written(tuple(outputs))
+
+
+def _digest_of(path: Path) -> str | None:
+    data, _ = read_bytes(path, str(path), LIMITS.package)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _write_cache(project: Project, compilation: Compilation, records: list[PackageRecord], new_lock: str) -> None:
+    """Replace the build cache; it only saves time, so failing to write it fails nothing."""
+    inputs = inputs_key(project.sources, (project.lock.display, new_lock), project.notetypes.fingerprint)
+    build_problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _ABOUT_THE_OLD_LOCK]
+    contents = cache_contents(project.cache, project.files, project.notetypes.fingerprint, inputs, records,
+                              build_problems, project.media_seen)
+    if hashlib.sha256(contents).hexdigest() == project.cache.digest:
+        return
+    try:
+        write_files({project.cache.path: contents})
+    except WriteError:
+        pass  # an old cache stays valid: every record in it is keyed by what it was made from

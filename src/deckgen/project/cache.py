@@ -1,0 +1,290 @@
+"""The build cache: what the last successful build learned, so later runs redo only what changed.
+
+`<out>/.deckgen-cache` is a private file, rewritten after each successful build and never
+required: when it is missing, unreadable, damaged or written by other code, it is ignored.
+It records:
+
+- Per card file, the file's validated cards, rendered notes and problems, keyed by its path
+  and a hash of its text (and, through the header, by deckgen's code and the note types).
+  Every command that loads the project reads these, so an edit re-reads one file.
+- Per package, the digest of the plan it was written from and of its bytes: a package whose
+  plan is unchanged and whose file is intact is not written again.
+- The whole build's inputs: when the card files, lock file, note types, media and deckgen are
+  exactly what the last build read and its packages are intact, `build` and `check` report
+  from the cache without reading any card.
+
+Keys use content hashes, not modification times, which editors and git checkouts do not
+reliably move. The file is a sequence of records (a key line, then a deflated JSON body),
+each with a checksum, so a damaged record is dropped rather than trusted. It holds only
+strings, numbers and lists: reading it can never run code.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from deckgen.model import Card, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.problems import Location, Problem
+
+CACHE_NAME = ".deckgen-cache"
+_FORMAT = b"deckgen-cache 3"
+_HEADER_KEY = b"header"
+
+
+def text_hash(text: str) -> str:
+    """Identify a text by content."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _checksum(key: bytes, body: bytes) -> bytes:
+    return hashlib.sha256(key + b"\0" + body).hexdigest()[:16].encode()
+
+
+def _package_files(name: str, pattern: str) -> list[Path]:
+    """List an installed package's files without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return sorted(p for folder in spec.submodule_search_locations for p in Path(folder).glob(pattern))
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash everything besides the inputs that decides what a build writes.
+
+    That is deckgen's own source, genanki's schema files (their text goes into every package),
+    markdown-it's and Pygments' versions (they shape rendered fields; read from their
+    `__init__.py` without importing them), which PyYAML build is installed, and the Python,
+    SQLite and zlib versions that serialise and compress packages.
+    """
+    digest = hashlib.sha256(_FORMAT)
+    here = Path(__file__).resolve().parent.parent
+    versioned = _package_files("markdown_it", "__init__.py") + _package_files("pygments", "__init__.py")
+    for path in sorted(here.rglob("*.py")) + _package_files("genanki", "apkg_*.py") + versioned:
+        digest.update(f"\0{path.relative_to(path.parent.parent)}\0".encode() + path.read_bytes())
+    for path in _package_files("yaml", "*"):
+        digest.update(f"\0{path.name}:{path.stat().st_size}".encode())
+    import sqlite3  # the packages are SQLite databases; its version shapes their bytes
+
+    digest.update(f"\0{sys.version}\0{sqlite3.sqlite_version}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
+    return digest.hexdigest()
+
+
+# -- cards, notes and problems as JSON ---------------------------------------------------------
+
+
+def _encode_card(card: Card) -> list:
+    row: list[Any] = list(card)
+    row[3] = [card.location.line, card.location.col]
+    del row[4]  # the file's real path is the record's
+    return row
+
+
+def _pairs(rows: list) -> tuple:
+    return tuple(map(tuple, rows)) if rows else ()
+
+
+def _decode_card(row: list, path: str, file: str, seen: dict) -> Card:
+    (card_id, kind, deck, (line, col), front, back, text, extra, source, reverse, tags, guid, notetype, named,
+     html, positions, namespace, nolint) = row
+    # The parser gives all cards of a file the same deck, source and tag objects; so do we,
+    # which keeps 100k cached cards from holding 100k copies of each.
+    shared = seen.setdefault
+    return Card(card_id, shared(kind, kind), shared(deck, deck), Location(path, line, col), file, front, back, text,
+                extra, shared(source, source), reverse, shared(("tags",) + tuple(tags), tuple(tags)), guid, notetype,
+                _pairs(named), html, _pairs(positions), namespace, _pairs(nolint))
+
+
+def _encode_note(note: Note, index: dict[Location, int]) -> list:
+    card = note.card
+    media = [[r.kind, r.target, r.location.line, r.location.col, r.verbatim] for r in note.media]
+    return [index.get(card.location, -1), card.kind, note.notetype_id, list(note.fields),
+            note.sort_text, list(note.ordinals), note.content_hash, media, note.key, note.guid]
+
+
+def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> Note:
+    position, kind, notetype_id, fields, sort_text, ordinals, content_hash, media, key, guid = row
+    card = cards[position]
+    if card.kind != kind:  # a card of a project note type takes the type's kind
+        card = card._replace(kind=kind)
+    refs = tuple(MediaRef(k, target, file, Location(path, line, col), None, verbatim)
+                 for k, target, line, col, verbatim in media)
+    return Note(card, notetype_id, tuple(fields), sort_text, tuple(ordinals), content_hash, refs, key, guid)
+
+
+def _encode_problem(problem: Problem) -> list:
+    where = problem.location
+    return [where.path, where.line, where.col, problem.code, problem.message, problem.severity]
+
+
+def _decode_problem(row: list) -> Problem:
+    path, line, col, code, message, severity = row
+    if severity not in ("error", "warning"):
+        raise ValueError(severity)
+    return Problem(Location(path, line, col), code, message, severity)
+
+
+def _record(key: bytes, value: object) -> bytes:
+    """Frame one record holding `value` as deflated JSON."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _framed(key, zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
+
+
+def _framed(key: bytes, body: bytes) -> bytes:
+    """Frame one record: `key<TAB>checksum<TAB>length` on a line, then the body."""
+    return b"%s\t%s\t%d\n%s" % (key, _checksum(key, body), len(body), body)
+
+
+def _records(raw: bytes) -> dict[bytes, bytes]:
+    """Split a cache file into its records' bodies by key, keeping those whose checksum holds."""
+    records: dict[bytes, bytes] = {}
+    position = raw.find(b"\n") + 1
+    if raw[: position - 1] != _FORMAT:
+        return records
+    while position < len(raw):
+        end = raw.find(b"\n", position)
+        key, _, rest = raw[position:end].partition(b"\t")
+        check, _, length = rest.partition(b"\t")
+        if end < 0 or not length.isdigit():
+            break  # the rest is damaged: everything after it is unreadable
+        body = raw[end + 1 : end + 1 + int(length)]
+        position = end + 1 + int(length)
+        if _checksum(key, body) == check:
+            records[key] = body
+    return records
+
+
+def _value(body: bytes) -> Any:
+    return json.loads(zlib.decompress(body).decode("utf-8", "surrogatepass"))
+
+
+def _file_key(path: str, digest: str) -> bytes:
+    return f"{path}\0{digest}".encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    """A package the last build wrote: its summary, and digests of its plan and of its bytes."""
+
+    summary: PackageSummary
+    plan: str
+    bytes: str
+
+
+@dataclass(frozen=True)
+class CachedBuild:
+    """What the last build reported, for a build whose inputs are all as it left them."""
+
+    packages: tuple[PackageRecord, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class BuildCache:
+    """The cache file as read at the start of a run (empty when there is none or it is unusable)."""
+
+    path: Path
+    digest: str = ""  # of the file as read, to leave it alone when nothing changed
+    header: Mapping[str, Any] = field(default_factory=dict)
+    records: Mapping[bytes, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def from_bytes(cls, path: Path, raw: bytes | None, notetypes: str) -> BuildCache:
+        """Read a cache file's bytes; one written by other code or for other note types reads as empty."""
+        if raw is None:
+            return cls(path)
+        digest = hashlib.sha256(raw).hexdigest()
+        records = _records(raw)
+        try:
+            header = _value(records[_HEADER_KEY]) if _HEADER_KEY in records else {}
+        except (ValueError, zlib.error):
+            header = {}
+        if not isinstance(header, dict) or header.get("code") != code_fingerprint() or header.get("notetypes") != notetypes:
+            return cls(path, digest)
+        return cls(path, digest, header, records)
+
+    def parsed(self, path: str, file: str, digest: str) -> ParsedFile | None:
+        """Return a card file's cards, notes and problems as the last build read them, if its text is the same."""
+        body = self.records.get(_file_key(path, digest))
+        if body is None:
+            return None
+        seen: dict = {}
+        try:
+            card_rows, note_rows, problem_rows = _value(body)
+            cards = tuple(_decode_card(row, path, file, seen) for row in card_rows)
+            notes = tuple(_decode_note(row, cards, path, file) for row in note_rows)
+            return ParsedFile(path, file, digest, cards, notes, tuple(_decode_problem(row) for row in problem_rows))
+        except (ValueError, TypeError, IndexError, zlib.error):
+            return None
+
+    def packages(self) -> tuple[PackageRecord, ...]:
+        """The packages the last build wrote."""
+        try:
+            return tuple(PackageRecord(PackageSummary(*summary), plan, data) for summary, plan, data in self.header["packages"])
+        except (KeyError, TypeError, ValueError):
+            return ()
+
+    def media(self) -> dict[str, str | None]:
+        """Every media file the last build looked for, with the hash of its bytes (None: absent)."""
+        media = self.header.get("media", {})
+        return media if isinstance(media, dict) else {"": "damaged"}
+
+    def unchanged(self, inputs: str) -> CachedBuild | None:
+        """Return the last build's outcome if it read exactly these inputs."""
+        try:
+            if self.header["inputs"] != inputs:
+                return None
+            problems = tuple(_decode_problem(row) for row in self.header["problems"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        packages = self.packages()
+        return CachedBuild(packages, problems) if packages else None
+
+
+def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None], notetypes: str) -> str:
+    """Hash everything a build reads: card files by path and text hash, the lock file, note types, deckgen."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    lock_path, lock_text = lock
+    digest.update(f"\0lock\0{lock_path}\0{'absent' if lock_text is None else text_hash(lock_text)}".encode(
+        "utf-8", "surrogatepass"))
+    digest.update(f"\0notetypes\0{notetypes}".encode())
+    for path, hashed in sorted(sources):
+        digest.update(f"\0{path}\0{hashed}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes: str, inputs: str,
+                   packages: Sequence[PackageRecord], problems: Sequence[Problem], media: Mapping[str, str | None]) -> bytes:
+    """Return the cache file a successful build leaves for the next run."""
+    header = {
+        "code": code_fingerprint(),
+        "notetypes": notetypes,
+        "inputs": inputs,
+        "media": dict(media),
+        "packages": [[list(vars(p.summary).values()), p.plan, p.bytes] for p in sorted(packages, key=lambda p: p.summary.filename)],
+        "problems": [_encode_problem(p) for p in problems],
+    }
+    entries = []
+    for file in sorted(files, key=lambda f: f.path):
+        key = _file_key(file.path, file.digest)
+        if b"\n" in key or b"\t" in key:
+            continue  # a path that would break the framing: not worth caching
+        body = previous.records.get(key)
+        if body is not None:
+            entries.append(_framed(key, body))
+            continue
+        index = {card.location: i for i, card in enumerate(file.cards)}
+        rows = [_encode_card(card) for card in file.cards]
+        notes = [_encode_note(note, index) for note in file.notes]
+        if any(row[0] < 0 for row in notes):
+            continue  # a note whose card is not the file's own: store nothing rather than guess
+        entries.append(_record(key, [rows, notes, [_encode_problem(p) for p in file.problems]]))
+    return b"".join([_FORMAT, b"\n", _record(_HEADER_KEY, header), *entries])

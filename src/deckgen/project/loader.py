@@ -1,0 +1,225 @@
+"""Load a project once into one frozen value: the first stage of every command.
+
+Loading reads everything a build depends on, through the shared reader: the card files, the
+lock file (or what a lost one can be recovered from), the note types, the settings, the build
+cache, and every media file the notes name. Parsing, validation and rendering happen here
+too, file by file, unless the build cache already holds a file's result; they are pure.
+"""
+
+from __future__ import annotations
+
+import gc
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, ParamSpec, TypeVar
+
+from deckgen.anki import notetypes as anki_notetypes
+from deckgen.anki.notetypes import NoteTypes
+from deckgen.model import Card, LockEntry, MediaIndex, MediaRef, Note, ParsedFile
+from deckgen.output.progress import ProgressFn, no_progress
+from deckgen.problems import Problem, error, has_errors, warning
+from deckgen.project.cache import CACHE_NAME, BuildCache, CachedBuild, inputs_key, text_hash
+from deckgen.project.config import Config, Option, read_config
+from deckgen.project.files import LIMITS, SourceFile, decode, read_bytes, read_sources
+from deckgen.project.lockfile import parse_lock, recover_entries
+from deckgen.project.media import read_media
+from deckgen.project.notetypes import read_notetypes
+from deckgen.project.paths import ProjectPaths, display_path
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The lock file as read: its text (None when there is none) and its entries.
+
+    `recovered` tells that some entries were rebuilt from the packages in the output folder,
+    because the lock file or some of its lines were lost.
+    """
+
+    path: Path
+    text: str | None
+    entries: Mapping[str, LockEntry]
+    recovered: bool = False
+
+    @property
+    def display(self) -> str:
+        """The lock file's path as shown."""
+        return display_path(self.path)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything one run of deckgen knows about a project, read once.
+
+    `reused` is set instead of `files` when the build cache shows that a build would write
+    exactly what the last one wrote (only when the caller allows it, see `load_project`).
+    """
+
+    paths: ProjectPaths
+    files: tuple[ParsedFile, ...]
+    lock: LockState
+    notetypes: NoteTypes
+    config: Config
+    media: MediaIndex
+    media_seen: Mapping[str, str | None]  # every media path looked for, with its hash (None: absent)
+    on_disk: Mapping[str, str]  # package file name -> digest of the plan its intact file was written from
+    cache: BuildCache
+    inputs: str  # a hash of every input: the build cache's key for the whole build
+    problems: tuple[Problem, ...]
+    reused: CachedBuild | None = None
+    sources: tuple[tuple[str, str], ...] = field(default=())  # (path as shown, text hash) of each card file
+
+    @property
+    def failed(self) -> bool:
+        """Tell whether loading found errors (nothing may then be written)."""
+        return has_errors(self.problems)
+
+    @property
+    def cards(self) -> Iterator[Card]:
+        """Every valid card, in file order."""
+        return (card for file in self.files for card in file.cards)
+
+    @property
+    def notes(self) -> Iterator[Note]:
+        """Every rendered note, in file order."""
+        return (note for file in self.files for note in file.notes)
+
+
+def without_cyclic_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Pause Python's cyclic garbage collector while `function` runs.
+
+    Loading allocates millions of small acyclic objects (nodes, tuples) that reference
+    counting frees; the collector would rescan them again and again, finding no cycles,
+    which costs up to 40% of a 100k-card build.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+def _read_lock(path: Path) -> tuple[str | None, list[Problem]]:
+    """Read the lock file's text; mistakes inside it only cost "changed" stamps, so they are warnings."""
+    shown = display_path(path)
+    data, problem = read_bytes(path, shown, LIMITS.lock)
+    if problem is not None:
+        # Not a file (a folder, say): the build could not write it either.
+        return None, [error(problem.location, "lock-unreadable", f"lock file: {problem.message}")]
+    if data is None:
+        return None, []
+    text, problems = decode(data, shown)
+    # Unreadable as a whole: every card is recovered from the packages, as for a lost lock file.
+    return text, [warning(p.location, "lock-damaged", p.message) for p in problems]
+
+
+def _recovered(entries: dict[str, LockEntry], cards: list[Card], out_dir: Path) -> tuple[dict[str, LockEntry], bool]:
+    """Fill in entries for cards the lock file lacks from the packages the last build wrote."""
+    from deckgen.anki.package import note_stamps
+
+    missing = [card for card in cards if card.key not in entries]
+    if not missing or not out_dir.is_dir():
+        return entries, False
+    stamps: dict[str, tuple[int, int]] = {}
+    for path in sorted(out_dir.glob("*.apkg")):
+        data, _ = read_bytes(path, display_path(path), LIMITS.package)
+        if data is not None:  # an unreadable package only means fewer notes recovered
+            stamps.update(note_stamps(data))
+    found = recover_entries(((card.key, card.note_guid, card.deck) for card in missing), stamps)
+    return {**entries, **found}, bool(found)
+
+
+def _package_digests(cache: BuildCache, out_dir: Path) -> dict[str, str]:
+    """Map each package the last build wrote, if its file is intact, to the digest of its plan."""
+    from hashlib import sha256
+
+    intact = {}
+    for record in cache.packages():
+        path = out_dir / record.summary.filename
+        data, _ = read_bytes(path, display_path(path), LIMITS.package)
+        if data is not None and sha256(data).hexdigest() == record.bytes:
+            intact[record.summary.filename] = record.plan
+    return intact
+
+
+def _media_intact(cache: BuildCache, root: Path) -> bool:
+    """Tell whether every media file the last build looked for is as it was then."""
+    from hashlib import sha256
+
+    for path, digest in cache.media().items():
+        data, problem = read_bytes(Path(path), path, LIMITS.media, root)
+        if problem is not None or (None if data is None else sha256(data).hexdigest()) != digest:
+            return False
+    return True
+
+
+def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn) -> list[ParsedFile]:
+    # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
+    from deckgen.compiler.read import read_card_file
+
+    files = []
+    for number, source in enumerate(sources, start=1):
+        progress("reading cards", number, len(sources))
+        digest = text_hash(source.text)
+        real = source.path.as_posix()
+        cached = cache.parsed(source.display, real, digest)
+        files.append(cached or read_card_file(source.text, source.display, real, digest, notetypes))
+    return files
+
+
+def _lint_options() -> dict[str, tuple[Option, ...]]:
+    from deckgen.lint.rules import RULES  # the settings file configures the lint rules
+
+    return {code: rule.options for code, rule in RULES.items()}
+
+
+@without_cyclic_gc
+def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: ProgressFn = no_progress) -> Project:
+    """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing."""
+    root = paths.root
+    sources, problems = read_sources(paths.cards_dir, root)
+    lock_text, found = _read_lock(paths.lock_path)
+    problems += found
+    notetypes, found = read_notetypes(paths.notetype_dir, root, anki_notetypes.OWN_TYPES)
+    problems += found
+    config = read_config(paths.config_path, _lint_options)
+    cache_path = paths.out_dir / CACHE_NAME
+    cache = BuildCache.from_bytes(cache_path, read_bytes(cache_path, display_path(cache_path), LIMITS.cache)[0],
+                                  notetypes.fingerprint)
+    hashes = tuple((source.display, text_hash(source.text)) for source in sources)
+    inputs = inputs_key(hashes, (display_path(paths.lock_path), lock_text), notetypes.fingerprint)
+    lock = LockState(paths.lock_path, lock_text, {})
+    base = Project(paths, (), lock, notetypes, config, {}, {}, {}, cache, inputs, (), sources=hashes)
+    if reuse and not problems and _media_intact(cache, root):
+        cached = cache.unchanged(inputs)
+        on_disk = _package_digests(cache, paths.out_dir) if cached else {}
+        if cached and len(on_disk) == len(cached.packages):
+            return Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
+
+    files = _parsed(sources, cache, notetypes, progress)
+    del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
+    from deckgen.compiler.read import cross_file_problems
+
+    problems += [p for file in files for p in file.problems] + cross_file_problems(files)
+    entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
+    problems += found
+    recovered = False
+    if lock_text is None or any(p.code == "lock-damaged" for p in found):
+        entries, recovered = _recovered(entries, [card for file in files for card in file.cards], paths.out_dir)
+    refs: list[MediaRef] = [ref for file in files for note in file.notes for ref in note.media]
+    refs += [ref for nt in notetypes.project for ref in nt.media_refs]
+    media, seen = read_media(refs, root, paths.media_dir)
+    return Project(
+        paths, tuple(files), LockState(paths.lock_path, lock_text, entries, recovered), notetypes, config, media,
+        seen, _package_digests(cache, paths.out_dir), cache, inputs, tuple(problems), sources=hashes,
+    )

@@ -1,0 +1,133 @@
+"""The output edge: write several files so that either all of them change or none does.
+
+Each file is first written in full to a temporary name beside its target. Only when every
+one is written are they renamed into place, one by one, each replaced file kept aside under a
+backup name until the last rename succeeded. If anything fails on the way, the renamed files
+are put back from their backups and the temporary files removed: every output is as it was.
+Temporary and backup files left by a run that was killed are removed by the next one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Mapping
+
+from deckgen.errors import WriteError
+from deckgen.project.paths import display_path
+
+_SUFFIX = ".deckgen-tmp"
+_OURS = re.compile(rf"\.(.+)\.(\d+)\.(?:new|old){re.escape(_SUFFIX)}\Z")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def _clean_stale(folder: Path) -> None:
+    """Remove temporary files a killed run left in a folder (never another live run's)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = _OURS.match(entry.name)
+        if match and not _alive(int(match.group(2))):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def _temp(target: Path, role: str) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.{role}{_SUFFIX}")
+
+
+def _keep(target: Path, backup: Path) -> None:
+    """Keep the file a target holds now under a backup name (a hard link where the file system allows)."""
+    try:
+        os.link(target, backup)
+    except OSError:
+        shutil.copyfile(target, backup)
+
+
+def _failure(target: Path, exc: OSError) -> WriteError:
+    reason = exc.strerror or str(exc)
+    return WriteError(f"cannot write {display_path(target)}: {reason}; nothing was changed")
+
+
+def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None:
+    """Write every file, or none: on any failure, raise WriteError with every target as it was.
+
+    With `exclusive`, a target that already exists is an error (nothing is ever replaced).
+    """
+    if not files:
+        return
+    for target in files:
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            what = "a link" if target.is_symlink() else "a folder" if target.is_dir() else "not a regular file"
+            raise WriteError(f"cannot write {display_path(target)}: it is {what}; nothing was changed")
+        if exclusive and target.exists():
+            raise WriteError(f"{display_path(target)} already exists; nothing was changed")
+    written: list[tuple[Path, Path]] = []  # (temporary file, target)
+    placed: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
+    try:
+        for folder in dict.fromkeys(target.parent for target in files):
+            folder.mkdir(parents=True, exist_ok=True)
+            _clean_stale(folder)
+        for target, data in files.items():
+            temp = _temp(target, "new")
+            written.append((temp, target))
+            try:
+                with open(temp, "xb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise _failure(target, exc) from None
+        for temp, target in written:
+            backup = None
+            try:
+                if target.exists():
+                    backup = _temp(target, "old")
+                    _keep(target, backup)
+                if exclusive:
+                    os.link(temp, target)  # fails if the target appeared meanwhile
+                    os.unlink(temp)
+                else:
+                    os.replace(temp, target)
+            except OSError as exc:
+                if backup is not None and backup.exists():
+                    os.unlink(backup)
+                raise _failure(target, exc) from None
+            placed.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(placed):
+            try:
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    os.unlink(target)
+            except OSError:
+                pass
+        raise
+    finally:
+        for temp, _ in written:
+            if temp.exists():
+                temp.unlink()
+    for _, backup in placed:
+        if backup is not None:
+            try:
+                os.unlink(backup)
+            except OSError:
+                pass
