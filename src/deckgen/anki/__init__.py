@@ -1,0 +1,1 @@
+"""Everything that knows Anki's formats: note types, templates, packages, collections."""
