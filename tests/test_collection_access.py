@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import genanki
@@ -303,6 +304,29 @@ def test_tagging_makes_a_note_newer_and_an_update_replaces_its_tags(tmp_path) ->
         assert updated.fields[1] == "Santiago de Chile"
         assert updated.tags == ("geo",)  # the package's tags replace the note's: "mine" is gone
         assert updated.mod == FUTURE
+
+
+def test_the_importer_renumbers_ids_more_than_a_day_ahead(tmp_path) -> None:
+    """Anki's importer gives notes and cards whose ids lie over a day ahead new ids (now)."""
+    path = _create(tmp_path / "collection.anki2")
+    package = make_package(tmp_path / "p.apkg", [BASIC[0]], T)
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(unpacked)
+    db = sqlite3.connect(unpacked / "collection.anki2")
+    (note_id, card_id), = db.execute("select nid, id from cards").fetchall()
+    ahead = card_id + 10 ** 12  # centuries ahead; a day and a millisecond would do
+    db.execute("update cards set id = ?", (ahead,))
+    db.commit()
+    db.close()
+    with zipfile.ZipFile(package, "w") as archive:
+        for entry in sorted(unpacked.iterdir()):
+            archive.write(entry, entry.name)
+    with open_collection(path) as col:
+        col.import_package(package)
+        note = col.notes_by_guid({"g1": note_id})["g1"]
+        assert note.id == note_id  # a past id is kept
+        assert note.cards[0].id not in (ahead, card_id)
 
 
 # Changing
