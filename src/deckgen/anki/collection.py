@@ -163,6 +163,11 @@ def check_tag(tag: str) -> str:
     return tag
 
 
+def _ids(ids: Iterable[int]) -> list[Any]:
+    """Plain ints for the backend's NoteId/CardId parameters (NewTypes of int)."""
+    return [int(i) for i in ids]
+
+
 def _backend_class(install_hint: str | None) -> type[BackendCollection]:
     try:
         from anki.collection import Collection as Backend
@@ -255,6 +260,12 @@ class DirectCollection:
             raise CollectionError("the collection is closed")
         return self._col
 
+    def _db(self) -> Any:
+        db = self.col.db
+        if db is None:
+            raise CollectionError("the collection is closed")
+        return db
+
     def _writable(self) -> BackendCollection:
         if self.read_only:
             raise ReadOnlyCollection(f"{self.path} was opened read-only")
@@ -268,7 +279,8 @@ class DirectCollection:
         for start in range(0, len(wanted), 500):  # SQLite's variable limit is far above this
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.col.db.all(f"SELECT guid, id FROM notes WHERE guid IN ({marks})", *chunk))
+            rows = self._db().all(f"SELECT guid, id FROM notes WHERE guid IN ({marks})", *chunk)
+            found.update((guid, nid) for guid, nid in rows)
         notes = self.notes_by_id(found.values())
         return {guid: notes[nid] for guid, nid in found.items() if nid in notes}
 
@@ -280,11 +292,11 @@ class DirectCollection:
         notes: dict[int, CollectionNote] = {}
         for nid in dict.fromkeys(int(i) for i in ids):
             try:
-                note = col.get_note(nid)  # type: ignore[arg-type]
+                note = col.get_note(nid)  # type: ignore[arg-type]  # NoteId is an int
             except NotFoundError:
                 continue
             cards = []
-            for cid, ordinal, did, odid, queue in col.db.all(
+            for cid, ordinal, did, odid, queue in self._db().all(
                 "SELECT id, ord, did, odid, queue FROM cards WHERE nid = ? ORDER BY ord", nid
             ):
                 home = odid or did
@@ -310,7 +322,7 @@ class DirectCollection:
 
     def update_fields(self, note_id: int, fields: Sequence[str]) -> None:
         col = self._writable()
-        note = col.get_note(note_id)
+        note = col.get_note(_ids([note_id])[0])
         if len(fields) != len(note.fields):
             raise ValueError(f"note {note_id} has {len(note.fields)} fields, not {len(fields)}")
         note.fields[:] = list(fields)
@@ -319,22 +331,24 @@ class DirectCollection:
     def move_cards(self, card_ids: Iterable[int], deck: str) -> None:
         col = self._writable()
         did = col.decks.id(deck, create=True)
-        col.set_deck(list(card_ids), did)
+        if did is None:  # only without create=True
+            raise CollectionError(f"cannot create the deck {deck!r}")
+        col.set_deck(_ids(card_ids), did)
 
     def suspend(self, card_ids: Iterable[int]) -> None:
-        self._writable().sched.suspend_cards(list(card_ids))
+        self._writable().sched.suspend_cards(_ids(card_ids))
 
     def unsuspend(self, card_ids: Iterable[int]) -> None:
-        self._writable().sched.unsuspend_cards(list(card_ids))
+        self._writable().sched.unsuspend_cards(_ids(card_ids))
 
     def add_tag(self, note_ids: Iterable[int], tag: str) -> None:
-        self._writable().tags.bulk_add(list(note_ids), check_tag(tag))
+        self._writable().tags.bulk_add(_ids(note_ids), check_tag(tag))
 
     def remove_tag(self, note_ids: Iterable[int], tag: str) -> None:
-        self._writable().tags.bulk_remove(list(note_ids), check_tag(tag))
+        self._writable().tags.bulk_remove(_ids(note_ids), check_tag(tag))
 
     def delete_notes(self, note_ids: Iterable[int]) -> None:
-        self._writable().remove_notes(list(note_ids))
+        self._writable().remove_notes(_ids(note_ids))
 
     def backup(self, folder: Path | None = None) -> Path | None:
         """Write a backup the way Anki's desktop app does, into its profile's `backups` folder.
