@@ -139,7 +139,7 @@ class AnkiConnectDouble:
                 pass
 
         self._server = HTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ankiconnect-double", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="ankiconnect-double", daemon=True)
         self._thread.start()
         return self
 
