@@ -19,6 +19,11 @@ What the backend does, established on Anki 26.9 (tests/test_collection_access.py
 - Import never moves, reschedules or re-creates existing cards; `move_cards` keeps a card's
   scheduling and review log, and takes a card out of a filtered deck first.
 - Tags are case-insensitive: an imported `foo` becomes the collection's existing `Foo`.
+- Editing a note's fields or tags (`update_fields`, `add_tag`, `remove_tag`, or the user)
+  stamps it with the current time, after which a package must be newer than that to apply.
+- The importer gives notes and cards whose ids lie more than a day ahead new ids.
+- Each change is committed at once (to the `-wal` file); `close()` folds it into the
+  collection file and releases the lock.
 """
 
 from __future__ import annotations
