@@ -126,6 +126,25 @@ def test_edit_and_add_same_second_updates_in_place_and_keeps_history(demo, colle
     assert integrity_is_clean(collection)
 
 
+def test_anki_keeps_every_card_id_the_package_gives(project, collection) -> None:
+    import sqlite3
+    import zipfile
+
+    # Enough cards that, were card ids spread into the future, some would surely lie there.
+    project.write("many.yaml", "deck: Demo\ncards:\n" + "".join(
+        f"  - id: c{i}\n    q: Question {i}?\n    a: Answer {i}\n" for i in range(80)))
+    package = build(project)
+    import_package(collection, package)
+    with zipfile.ZipFile(package) as archive:
+        (project.root / "inside.anki2").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(project.root / "inside.anki2")
+    try:
+        ours = {row[0] for row in db.execute("SELECT id FROM cards")}
+    finally:
+        db.close()
+    assert set(collection.find_cards("")) == ours and len(ours) == 80
+
+
 def test_unchanged_rebuild_is_byte_identical_and_imports_as_unchanged(demo, collection) -> None:
     first = build(demo).read_bytes()
     lock = demo.lock.read_bytes()

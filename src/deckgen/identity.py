@@ -47,8 +47,12 @@ def deck_id(deck: str) -> int:
 
 
 def card_id_candidate(guid: str, ordinal: int) -> int:
-    """Propose a card id in the range of millisecond timestamps Anki itself uses."""
-    return 1_000_000_000_000 + _digest_int(f"deckgen-card\x1f{guid}\x1f{ordinal}", 8) % 900_000_000_000
+    """Propose a card id in the range of millisecond timestamps Anki itself uses.
+
+    The range (2001 to 2014) lies in the past: Anki's importer gives any id more than a day
+    ahead of its clock a new one, so ids from the future would not stay the package's.
+    """
+    return 1_000_000_000_000 + _digest_int(f"deckgen-card\x1f{guid}\x1f{ordinal}", 8) % 400_000_000_000
 
 
 def content_hash(*parts: str) -> str:
