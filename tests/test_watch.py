@@ -49,7 +49,7 @@ def test_rounds_rebuild_report_problems_and_keep_the_last_good_build(project, mo
     assert "[12:00:00] changed: cards/a.yaml" in out
     assert "cards/a.yaml:5:5: error: card 'one' is missing 'a' (missing-key)" in err
     assert "not built: fix the errors above; the last good build stays in place" in out
-    assert out[-2:] == ["wrote build/preview.html: 1 card from 1 note in 1 deck", "all problems fixed"]
+    assert out[-3:] == ["wrote build/preview.html: 1 card from 1 note in 1 deck", "all problems fixed", "stopped watching"]
     assert "built build/demo.apkg: Demo - 1 deck, 1 note (1 card): 0 new, 1 changed, 0 unchanged" in out
 
 
@@ -118,7 +118,21 @@ def test_watch_command(project, monkeypatch) -> None:
     result = project.run("watch")
     assert result.exit_code == 0, result.output
     assert "watching cards for changes (Ctrl-C to stop)" in result.stdout
+    assert result.stdout.endswith("stopped watching\n")
     assert (project.build_dir / "preview.html").is_file() and project.package().is_file()
+
+
+def test_ctrl_c_stops_the_watch_without_the_file_watchers_own_log_line(project, capfd) -> None:
+    import logging
+    import threading
+
+    from deckgen.commands.watch import card_changes
+
+    stop = threading.Event()
+    stop.set()
+    assert list(card_changes(project.cards, stop)) == []
+    # watchfiles reports a caught interrupt with a warning on this logger: it must stay quiet.
+    assert not logging.getLogger("watchfiles.main").isEnabledFor(logging.WARNING)
 
 
 def test_a_watch_round_without_a_lock_file_keeps_edits_newer_than_the_last_build(project) -> None:

@@ -95,13 +95,18 @@ def watch_loop(session: WatchSession, changes: Iterable[set[Path]]) -> int:
         cards = {path for path in changed if is_card_file(path)}
         if cards:
             session.rebuild(cards)
+    session.echo("stopped watching", False)
     return session.rounds
 
 
 def card_changes(cards_dir: Path, stop: Event | None = None) -> Iterator[set[Path]]:
     """Yield the sets of paths that change below the card folder until Ctrl-C or `stop` is set."""
+    import logging
+
     import watchfiles
 
+    # Ctrl-C ends the watch quietly: watchfiles would log its own line about the interrupt.
+    logging.getLogger("watchfiles.main").setLevel(logging.ERROR)
     for changes in watchfiles.watch(cards_dir, watch_filter=lambda _, path: is_card_file(Path(path)),
                                     debounce=200, step=50, stop_event=stop, raise_interrupt=False):
         yield {Path(path) for _, path in changes}
