@@ -146,7 +146,7 @@ def _error(report) -> str:
 def test_missing_backend_says_what_to_install(project, genuine, monkeypatch, module) -> None:
     monkeypatch.setitem(sys.modules, module, None)
     report = run_import(genuine, project.cards)
-    assert _error(report) == "reading Anki packages needs Anki's backend: pip install 'deckgen[import]'"
+    assert _error(report) == "reading Anki packages needs Anki's backend: pip install 'deckgen-anki[import]'"
     assert _files(project.root) == {}
 
 

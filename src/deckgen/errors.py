@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 # The distribution's name on the package index (the command and import name stay `deckgen`).
-DISTRIBUTION = "deckgen"
+DISTRIBUTION = "deckgen-anki"
 
 
 class DeckgenError(click.ClickException):

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from anki.collection import Collection as BackendCollection
 
 # What to tell a user who lacks the backend; the CLI may set its own (see `open_collection`).
-INSTALL_HINT = "working on an Anki collection needs Anki's backend: pip install 'deckgen[import]'"
+INSTALL_HINT = "working on an Anki collection needs Anki's backend: pip install 'deckgen-anki[import]'"
 LOCKED_MESSAGE = "the collection is open in Anki (close Anki, or use --ankiconnect)"
 # The backend's message for a collection another backend holds (not translated in Anki).
 _BACKEND_LOCKED = "Anki already open"

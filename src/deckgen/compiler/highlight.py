@@ -53,10 +53,11 @@ def _escape(text: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _css_class(token: _TokenType) -> str | None:
     """Return the class of the nearest styled family a token belongs to."""
-    while token is not None:
-        if token in _STYLED:
-            return STANDARD_TYPES[token]
-        token = token.parent
+    family: _TokenType | None = token
+    while family is not None:
+        if family in _STYLED:
+            return STANDARD_TYPES[family]
+        family = family.parent
     return None
 
 

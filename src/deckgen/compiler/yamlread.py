@@ -54,13 +54,13 @@ class _PythonLoader(_Untagged, yaml.BaseLoader):
             if not self.flow_level:
                 self.allow_simple_key = True
 
-    def scan_directive(self) -> yaml.Token:
+    def scan_directive(self) -> yaml.DirectiveToken:
         # libyaml rejects directives other than %YAML and %TAG; PyYAML skips them silently.
         token = super().scan_directive()
         if token.name not in ("YAML", "TAG"):
             start = token.start_mark
             width = 1 + len(token.name)
-            after = yaml.Mark(start.name, start.index + width, start.line, start.column + width, None, None)
+            after = yaml.Mark(start.name, start.index + width, start.line, start.column + width, None, None)  # type: ignore[arg-type]
             raise yaml.scanner.ScannerError("while scanning a directive", start, "found unknown directive name", after)
         return token
 
@@ -141,7 +141,7 @@ class _Converter:
             converted = [self.convert(item) for item in node.value]
             # Only a reused node (an alias) converts to None.
             return Sequence(tuple(item for item in converted if item is not None), line, col)
-        return self.convert_mapping(node, line, col)
+        return self.convert_mapping(node, line, col)  # type: ignore[arg-type]  # the only node class left
 
     def convert_mapping(self, node: yaml.MappingNode, line: int, col: int) -> Mapping:
         pairs: list[tuple[Scalar, Node]] = []
@@ -287,7 +287,7 @@ def _alias_problems(text: str, path: str, loader: type) -> list[Problem]:
     return [
         error(Location(path, event.start_mark.line + 1, event.start_mark.column + 1), "yaml-alias", message)
         for event in yaml.parse(text, Loader=loader)
-        if isinstance(event, yaml.AliasEvent)
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None
     ]
 
 
@@ -316,7 +316,8 @@ def value_ends(text: str) -> dict[tuple[int, int], tuple[int, int]]:
     the start of a later line. Used to insert text after a value without re-writing the file.
     """
     ends: dict[tuple[int, int], tuple[int, int]] = {}
-    pending: list[yaml.Node] = [yaml.compose(text, Loader=LOADERS[DEFAULT_LOADER])]
+    root = yaml.compose(text, Loader=LOADERS[DEFAULT_LOADER])
+    pending: list[yaml.Node] = [root] if root is not None else []
     seen: set[int] = set()
     while pending:
         node = pending.pop()
