@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import tempfile
 import sys
 import zipfile
 from pathlib import Path
@@ -25,11 +26,14 @@ def _zip(path: Path, entries: dict[str, bytes]) -> Path:
 
 
 def _sqlite_bytes() -> bytes:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (x)")
-    data = db.serialize()
-    db.close()
-    return data
+    """An SQLite database that is not an Anki collection (written to a file: Python 3.10 has no serialize)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "not-anki.db"
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE t (x)")
+        db.commit()
+        db.close()
+        return path.read_bytes()
 
 
 @pytest.fixture
