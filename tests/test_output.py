@@ -75,3 +75,24 @@ def test_build_reports_its_stages(project) -> None:
     calls: list[tuple[str, int, int]] = []
     run_build(project.cards, project.build_dir, progress=lambda *call: calls.append(call))
     assert calls == [("reading cards", 1, 2), ("reading cards", 2, 2), ("packaging", 0, 2), ("packaging", 1, 2)]
+
+
+def test_github_format_annotates_each_problem_on_stdout(project) -> None:
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: 'Who built it: really, 100%?'\n")
+    for command in ("build", "check", "lint"):
+        result = project.run(command, "--format", "github")
+        assert result.exit_code == 1, command
+        assert result.stderr == ""
+        assert "::error file=cards/a.yaml,line=3,col=5,title=missing-key::card 'x' is missing 'a'" in result.stdout
+    project.write("a.yaml", "deck: D\ncards:\n  - id: x\n    q: Who built JAX?\n    a: Google\n")
+    result = project.run("lint", "--format", "github")
+    assert result.exit_code == 0
+    assert "::warning file=cards/a.yaml,line=3,col=5,title=missing-topic-tag::card 'x' has no tag" in result.stdout
+
+
+def test_github_format_escapes_what_would_end_a_command_early() -> None:
+    from deckgen.output.report import format_github
+    from deckgen.problems import Location, error
+
+    (line,) = format_github([error(Location("cards/a,b:c.yaml", 2, 3), "code", "50% done\nnext: line")])
+    assert line == "::error file=cards/a%2Cb%3Ac.yaml,line=2,col=3,title=code::50%25 done%0Anext: line"

@@ -126,3 +126,10 @@ def test_new_with_path_schema_line_and_bad_names(project) -> None:
     for bad in ("A::::B", "::A", 'Say "hi"', " "):
         result = project.run("new", bad)
         assert result.exit_code == 2 and "is not a deck name" in result.stderr, bad  # bad usage
+
+
+def test_the_scaffolds_example_card_is_flagged_until_replaced(project) -> None:
+    assert project.run("new", "Topic::Sub").exit_code == 0
+    result = project.run("lint")
+    assert "cards/topic/sub.yaml:6:8: warning: card 'sub-example' still has the example text" in result.stderr
+    assert project.run("lint", "--strict").exit_code == 1

@@ -33,8 +33,10 @@ def _out_option(what: str) -> Callable:
 
 def _output_options(command: Callable) -> Callable:
     """Add -q/--quiet and --format, for scripts and CI."""
-    command = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                           help="json: one JSON document on stdout with every problem and the summary.")(command)
+    command = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+                           show_default=True,
+                           help="json: one JSON document on stdout with every problem and the summary; "
+                                "github: problems as GitHub Actions annotations on stdout.")(command)
     return click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")(command)
 
 
@@ -47,10 +49,17 @@ def main() -> None:
 def _emit(command: str, problems: Iterable, failed: bool, lines: Iterable[str], summary: dict[str, Any],
           fmt: str, quiet: bool) -> None:
     """Print a command's outcome as text or JSON and exit 1 when it failed."""
-    from deckgen.output.report import format_json, format_problems
+    from deckgen.output.report import format_count, format_github, format_json, format_problems
 
     if fmt == "json":
         click.echo(format_json(command, problems, failed, summary))
+    elif fmt == "github":  # Actions reads workflow commands from stdout; the summary follows for the log
+        problems = list(problems)
+        for line in format_github(problems) + ([] if quiet else format_count(problems)):
+            click.echo(line)
+        if not (failed or quiet):
+            for line in lines:
+                click.echo(line)
     else:
         for line in format_problems(problems, quiet):
             click.echo(line, err=True)

@@ -6,15 +6,15 @@ import os
 from pathlib import Path
 
 from deckgen.errors import BadUsage, DeckgenError
+from deckgen.lint.rules.placeholder_text import PLACEHOLDERS
 from deckgen.names import DECK_SEPARATOR, file_stem, id_slug
 from deckgen.problems import printable
 from deckgen.project.paths import display_path
 from deckgen.project.writer import write_files
 
 SCHEMA_FILE = "deckgen.schema.json"
-# The scaffold's example card: `deckgen lint` flags a card still holding this text.
-PLACEHOLDER_QUESTION = "Replace this question"
-PLACEHOLDER_ANSWER = "Replace this answer"
+# The scaffold's example card: the placeholder-text lint rule flags a card still holding it.
+PLACEHOLDER_QUESTION, PLACEHOLDER_ANSWER = PLACEHOLDERS
 
 
 def default_card_path(cards_dir: Path, deck: str) -> Path:

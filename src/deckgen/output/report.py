@@ -41,6 +41,22 @@ def format_count(problems: list[Problem], repeated: int = 0) -> list[str]:
     return [f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}{again}"]
 
 
+def _github_escape(text: str, in_property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
+
+
+def format_github(problems: Iterable[Problem]) -> list[str]:
+    """Render each problem as a GitHub Actions workflow command, which annotates the file and line."""
+    lines = []
+    for problem in problems:
+        where = problem.location
+        place = (f"file={_github_escape(where.path, True)},line={where.line},col={where.col},"
+                 f"title={_github_escape(problem.code, True)}")
+        lines.append(f"::{problem.severity} {place}::{_github_escape(problem.message)}")
+    return lines
+
+
 def problem_record(problem: Problem) -> dict[str, Any]:
     """Describe a problem as the flat JSON object scripts and CI read."""
     where = problem.location
