@@ -123,9 +123,12 @@ def test_new_with_path_schema_line_and_bad_names(project) -> None:
     assert result.exit_code == 0
     first = (project.cards / "topics" / "solo-deck.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../../deckgen.schema.json"
-    for bad in ("A::::B", "::A", 'Say "hi"', " "):
+    for bad in ("A::::B", "::A", " ", "Tab\there", "Line\u2028break"):
         result = project.run("new", bad)
         assert result.exit_code == 2 and "is not a deck name" in result.stderr, bad  # bad usage
+    # Quotes and backslashes are fine in a deck name: the file quotes them.
+    assert project.run("new", 'Say "hi" \\ bye').exit_code == 0
+    assert project.run("check").exit_code == 0
 
 
 def test_the_scaffolds_example_card_is_flagged_until_replaced(project) -> None:

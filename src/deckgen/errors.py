@@ -5,6 +5,8 @@ click prints these without a traceback: a `DeckgenError` exits 1, a `BadUsage` e
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 # The distribution's name on the package index (the command and import name stay `deckgen`).
@@ -27,4 +29,8 @@ class MissingExtra(DeckgenError):
 
 
 class WriteError(DeckgenError):
-    """Writing the outputs failed; every output was left as it was."""
+    """Writing the outputs failed; every output was left as it was. `path` is the file that failed."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path

@@ -18,6 +18,58 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MEDIA_PREFIX = "dg-"
 # Most file systems allow 255 bytes per name; keep room for a temporary suffix.
 MAX_NAME_BYTES = 200
+# Characters Anki cannot keep in a note's text. Its field separator U+001F makes it refuse the
+# whole package; it silently drops the other C0 control characters and DEL on import (tab, line
+# feed and carriage return excepted). NUL would also become U+FFFD in Markdown.
+_NOT_IN_ANKI_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters a deck name or tag cannot hold: the above, line breaks and tabs, C1 controls, and
+# line or paragraph separators (they would split the lock file's lines).
+_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _character(char: str) -> str:
+    names = {"\x1f": " (Anki's field separator)", "\x00": " (NUL)", "\t": " (tab)", "\n": " (line break)"}
+    return f"U+{ord(char):04X}{names.get(char, '')}"
+
+
+def text_character_problem(text: str) -> tuple[bool, str] | None:
+    """Say which character of a note's text Anki cannot keep, and where; None when it keeps all.
+
+    The first value tells whether Anki refuses the package (the field separator) rather than
+    dropping the character.
+    """
+    found = _NOT_IN_ANKI_TEXT.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    return char == "\x1f", f"contains the control character {_character(char)} at character {found.start() + 1}"
+
+
+def deck_name_problem(name: str) -> tuple[str, str] | None:
+    """Say why text cannot be a deck name, as (code, message); None for a good one.
+
+    Parts between `::` are compared without their surrounding space, as Anki does.
+    """
+    found = _NOT_IN_NAMES.search(name)
+    if found is not None:
+        return "deck-character", f"deck name contains the control character {_character(found.group())}; Anki deck names cannot"
+    if any(not part.strip() for part in name.split(DECK_SEPARATOR)):
+        return "empty-deck-segment", f"deck name '{name}' has an empty part between '::'"
+    return None
+
+
+def tag_problem(tag: str) -> tuple[str, str] | None:
+    """Say why text cannot be an Anki tag, as (code, message); None for a good one."""
+    if not tag.strip():
+        return "empty-value", "tag is empty"
+    found = _NOT_IN_NAMES.search(tag.strip())
+    if found is not None:
+        return "tag-character", f"tag contains the control character {_character(found.group())}; Anki tags cannot"
+    if len(tag.split()) > 1:  # other space inside the tag (split() uses str.isspace)
+        return "tag-space", f"tag '{tag.strip()}' contains a space; Anki tags cannot (use - or ::)"
+    if any(not part for part in tag.strip().split(DECK_SEPARATOR)):
+        return "tag-empty-part", f"tag '{tag.strip()}' has an empty part between '::'"
+    return None
 
 
 def top_level(deck: str) -> str:

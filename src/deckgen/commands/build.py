@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from deckgen.output.progress import ProgressFn, no_progress
 from deckgen.pipeline import Project, compile_project, load_project, write_build
 from deckgen.problems import Location, Problem, error, has_errors, sorted_problems
 from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.project.writer import unwritable
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,28 @@ def build_report(project: Project, compilation: Compilation) -> BuildReport:
 
 
 def write_failure(exc: WriteError, target: Path) -> Problem:
-    """Report a write that failed (nothing was changed) as a problem at the file being written."""
-    return error(Location(display_path(target)), "cannot-write", exc.message)
+    """Report a write that failed (nothing was changed) as a problem at the file that failed (else `target`)."""
+    return error(Location(display_path(exc.path or target)), "cannot-write", exc.message)
+
+
+def target_problems(project: Project, compilation: Compilation) -> list[Problem]:
+    """Find, before anything is written, each file a build would write but could not.
+
+    A build writes the packages whose plan changed and the lock file; `check` reports the same
+    problems, so it finds everything a build would.
+    """
+    if project.reused is not None:
+        return []
+    targets = [project.paths.out_dir / planned.filename for planned in compilation.packages if not planned.current]
+    if not any(p.code == "lock-unreadable" for p in project.problems):  # already reported as unreadable
+        targets.append(project.paths.lock_path)
+    problems = []
+    for target in targets:
+        reason = unwritable(target)
+        if reason is not None:
+            shown = display_path(target)
+            problems.append(error(Location(shown), "cannot-write", f"cannot write {shown}: {reason}"))
+    return problems
 
 
 def run_build(
@@ -81,6 +103,9 @@ def run_build(
     project = load_project(paths, reuse=True, progress=progress)
     compilation = compile_project(project, now)
     report = build_report(project, compilation)
+    blocked = target_problems(project, compilation)
+    if blocked:
+        report = dataclasses.replace(report, problems=tuple(sorted_problems([*report.problems, *blocked])))
     if report.failed or not write:
         return report
     try:

@@ -79,6 +79,6 @@ def run_ids(cards_dir: Path, *, write: bool = True) -> IdsReport:
     try:
         write_files(outputs)
     except WriteError as exc:
-        where = Location(display_path(next(iter(outputs))))
+        where = Location(display_path(exc.path or next(iter(outputs))))
         return IdsReport((error(where, "cannot-write", exc.message),), tuple(added), 0, False)
     return IdsReport((), tuple(added), len(outputs), bool(outputs))

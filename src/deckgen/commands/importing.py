@@ -16,7 +16,7 @@ from pathlib import Path
 
 from deckgen.anki.apkg import Limits, extract_collection, extract_media, open_package, read_layout
 from deckgen.cardfiles.import_plan import ImportPlan, ProjectState, plan_import
-from deckgen.errors import DeckgenError
+from deckgen.errors import DeckgenError, WriteError
 from deckgen.model import Compilation, LockEntry
 from deckgen.pipeline import compile_project, load_project
 from deckgen.problems import Location, Problem, error, has_errors, warning
@@ -214,6 +214,9 @@ def run_import(package: Path, cards_dir: Path, *, merge: bool = False, lock_path
     where = Location(display_path(package))
     try:
         return _import(package, paths, merge, limits or Limits(), time.time() if now is None else now)
+    except WriteError as exc:  # every file is as it was
+        at = Location(display_path(exc.path)) if exc.path is not None else where
+        return ImportReport(problems=(error(at, "cannot-write", exc.message),))
     except DeckgenError as exc:
         return ImportReport(problems=(error(where, "import-refused", exc.message),))
     except OSError as exc:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from deckgen.errors import BadUsage, DeckgenError
 from deckgen.lint.rules.placeholder_text import PLACEHOLDERS
+from deckgen.cardfiles.yamlwrite import double_quoted
 from deckgen.names import DECK_SEPARATOR, file_stem, id_slug
+from deckgen.names import deck_name_problem as deck_name_problem_of
 from deckgen.problems import printable
 from deckgen.project.paths import display_path
 from deckgen.project.writer import write_files
@@ -28,7 +30,7 @@ def card_file_text(deck: str, card_id: str, schema_ref: str | None) -> str:
     tag = DECK_SEPARATOR.join(file_stem(part, 60, "topic") for part in deck.split(DECK_SEPARATOR))
     header = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
     return (
-        f"{header}deck: \"{deck}\"\n"
+        f"{header}deck: {double_quoted(deck)}\n"
         f"tags: [{tag}]\n"
         "# source: \"Where these facts come from (shown on the back of each card)\"\n"
         "cards:\n"
@@ -39,13 +41,9 @@ def card_file_text(deck: str, card_id: str, schema_ref: str | None) -> str:
 
 
 def deck_name_problem(deck: str) -> str | None:
-    """Say why text cannot be the deck name of a new card file, or None."""
-    parts = [part.strip() for part in deck.split(DECK_SEPARATOR)]
-    if not all(parts):
-        return f"'{deck}' is not a deck name: use parts like 'Topic::Sub', none empty"
-    if any(ch in deck for ch in '"\\') or not deck.isprintable():
-        return f"{printable(repr(deck))} is not a deck name for deckgen new: no quotes, backslashes or control characters"
-    return None
+    """Say why text cannot be the deck name of a new card file (the rule card files follow), or None."""
+    problem = deck_name_problem_of(deck)
+    return None if problem is None else f"{printable(repr(deck))} is not a deck name: {problem[1]}"
 
 
 def new_card_file(cards_dir: Path, deck: str, path: Path | None = None) -> Path:

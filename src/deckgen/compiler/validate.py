@@ -9,8 +9,8 @@ from typing import Iterable
 from deckgen import cloze
 from deckgen.compiler.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 from deckgen.model import Card, CardKind, Position
-from deckgen.names import DECK_SEPARATOR
-from deckgen.problems import Location, Problem, error
+from deckgen.names import DECK_SEPARATOR, deck_name_problem, tag_problem, text_character_problem
+from deckgen.problems import Location, Problem, error, warning
 
 FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format", "namespace")
 CARD_KEYS = ("id", "q", "a", "cloze", "extra", "reverse", "tags", "source", "guid", "notetype", "format",
@@ -20,9 +20,6 @@ CARD_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 BOOLEANS = {"true": True, "false": False}
 # The card attribute each text key fills, for locating errors found in that text later.
 TEXT_ATTRIBUTES = {"q": "front", "a": "back", "cloze": "text", "extra": "extra", "source": "source"}
-# Characters a deck name or tag cannot hold: Anki's field separator and other control
-# characters, and line or paragraph separators (they would split the lock file's lines).
-_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class _Checker:
@@ -38,6 +35,9 @@ class _Checker:
 
     def fail(self, node: Node, code: str, message: str) -> None:
         self.problems.append(error(self.at(node), code, message))
+
+    def error_count(self) -> int:
+        return sum(1 for problem in self.problems if problem.severity == "error")
 
     def fields(self, mapping: Mapping, allowed: tuple[str, ...], what: str) -> dict[str, tuple[Scalar, Node]]:
         """Index a mapping's keys, reporting unknown ones with a suggestion."""
@@ -68,6 +68,15 @@ class _Checker:
         if not stripped:
             self.fail(value if value.value else key, "empty-value", f"'{name}' is empty")
             return None
+        unstorable = text_character_problem(stripped)
+        if unstorable is not None:
+            refused, what = unstorable
+            if refused or not raw:
+                self.fail(value, "text-character", f"'{name}' {what}; Anki cannot store it (remove it)")
+                return None
+            # HTML as Anki had it (what `deckgen import` writes): kept, but Anki drops it on import.
+            self.problems.append(warning(self.at(value), "text-character",
+                                         f"'{name}' {what}; Anki drops it when it imports the note"))
         return stripped
 
     def tags(self, found: dict) -> tuple[str, ...]:
@@ -85,14 +94,8 @@ class _Checker:
         for item in value.items:
             if not isinstance(item, Scalar):
                 self.fail(item, "wrong-type", f"a tag must be text, not {kind_of(item)}")
-            elif not item.value.strip():
-                self.fail(item, "empty-value", "tag is empty")
-            elif len(item.value.split()) > 1:  # whitespace inside the tag (split() uses str.isspace)
-                self.fail(item, "tag-space", f"tag '{item.value.strip()}' contains a space; Anki tags cannot (use - or ::)")
-            elif _NOT_IN_NAMES.search(item.value):
-                self.fail(item, "tag-character", "tag contains a control character; Anki tags cannot")
-            elif any(not part for part in item.value.strip().split(DECK_SEPARATOR)):
-                self.fail(item, "tag-empty-part", f"tag '{item.value.strip()}' has an empty part between '::'")
+            elif (problem := tag_problem(item.value)) is not None:
+                self.fail(item, *problem)
             else:
                 tags.append(item.value.strip())
         return tuple(tags)
@@ -112,16 +115,11 @@ class _Checker:
         name = self.text(found, "deck", True, owner, "the file")
         if name is None:
             return None
-        parts = [part.strip() for part in name.split(DECK_SEPARATOR)]
-        if _NOT_IN_NAMES.search(name):
-            bad = _NOT_IN_NAMES.search(name).group()  # type: ignore[union-attr]
-            self.fail(found["deck"][1], "deck-character",
-                      f"deck name contains the control character U+{ord(bad):04X}; Anki deck names cannot")
+        problem = deck_name_problem(name)
+        if problem is not None:
+            self.fail(found["deck"][1], *problem)
             return None
-        if any(not part for part in parts):
-            self.fail(found["deck"][1], "empty-deck-segment", f"deck name '{name}' has an empty part between '::'")
-            return None
-        return DECK_SEPARATOR.join(parts)
+        return DECK_SEPARATOR.join(part.strip() for part in name.split(DECK_SEPARATOR))
 
     def text_positions(self, found: dict, file_source_at: Node | None) -> tuple[tuple[str, int, int], ...]:
         """Locate the value of each text key a card has (its file's source when it has none)."""
@@ -159,7 +157,7 @@ class _Checker:
         if not isinstance(node, Mapping):
             self.fail(node, "wrong-type", f"each card must be a mapping with 'id', not {kind_of(node)}")
             return None
-        errors_before = len(self.problems)
+        errors_before = self.error_count()
         found = self.fields(node, CARD_KEYS, "a card")
         notetype = self.choice(found, "notetype", (), defaults[0])
         raw = self.choice(found, "format", FORMATS, defaults[1]) == "html"
@@ -190,7 +188,7 @@ class _Checker:
             elif text is not None and not raw:
                 for code, message in cloze.mistakes(text):
                     self.fail(found["cloze"][1], code, message)
-            if len(self.problems) > errors_before or card_id is None or text is None:
+            if self.error_count() > errors_before or card_id is None or text is None:
                 return None
             return Card(card_id, "cloze", deck, self.at(node), self.real_path, text=text, extra=extra,
                         source=source, tags=tags, guid=guid, html=raw,
@@ -200,7 +198,7 @@ class _Checker:
             return None
         front = self.text(found, "q", True, node, where, raw)
         back = self.text(found, "a", True, node, where, raw)
-        if len(self.problems) > errors_before or card_id is None or front is None or back is None:
+        if self.error_count() > errors_before or card_id is None or front is None or back is None:
             return None
         return Card(card_id, "basic", deck, self.at(node), self.real_path, front=front, back=back, extra=extra,
                     source=source, reverse=bool(reverse), tags=tags, guid=guid, html=raw,
@@ -231,7 +229,7 @@ class _Checker:
             keys = ("cloze", "extra") if "cloze" in found or "extra" in found else ("q", "a")
             texts = {TEXT_ATTRIBUTES[k]: self.text(found, k, k != "extra", node, where, raw) for k in keys}
             named, spots = (), self.text_positions(found, None)
-        if len(self.problems) > errors_before or card_id is None or notetype is None:
+        if self.error_count() > errors_before or card_id is None or notetype is None:
             return None
         kind: CardKind = "cloze" if "cloze" in found or "extra" in found else "basic"
         text_of = {k: v or "" for k, v in texts.items()}

@@ -218,6 +218,11 @@ _CONTEXT_WORDING: tuple[tuple[str, str], ...] = (
     (r"an alias", "an alias"),
     (r"a directive", "a %-directive line"),
 )
+_INDENTATION = re.compile(r"(?:[ \t]|[-?:](?=[ \t]))*")
+# YAML 1.1, which PyYAML reads, takes these for line breaks: a value holding one would be cut in
+# two and every line number after it would be off by one from what editors show.
+_LINE_SEPARATORS = re.compile("[\x85\u2028\u2029]")
+_SEPARATOR_NAMES = {"\x85": "U+0085 (next line)", "\u2028": "U+2028 (line separator)", "\u2029": "U+2029 (paragraph separator)"}
 _NOT_YAML_TEXT = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
 
 
@@ -246,11 +251,26 @@ def _wording(problem: str, context: str | None, row: str, col: int) -> tuple[str
 def _reader_problem(text: str, path: str) -> Problem:
     """Locate a character YAML does not allow (libyaml counts bytes, Python characters)."""
     found = re.search(_NOT_YAML_TEXT, text)
-    offset = found.start() if found else 0
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    line, col = _position(text, found.start() if found else 0)
     code = f"U+{ord(found.group()):04X}" if found else "?"
     return error(Location(path, line, col), "yaml-syntax", f"YAML syntax: character {code} is not allowed in YAML text; remove it")
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """Give the 1-based line and column of a character offset, counting only line feeds as breaks."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _separator_problems(text: str, path: str) -> list[Problem]:
+    """Locate each line-break character YAML would read differently from an editor."""
+    problems = []
+    for found in _LINE_SEPARATORS.finditer(text):
+        name = _SEPARATOR_NAMES[found.group()]
+        escape = "\\N" if found.group() == "\x85" else f"\\u{ord(found.group()):04x}"
+        message = f"character {name} is read as a line break by YAML; write it as {escape} in double quotes, or remove it"
+        problems.append(error(Location(path, *_position(text, found.start())), "yaml-line-separator", message))
+    return problems
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
@@ -261,7 +281,9 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     lines = text.splitlines()
     row = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in row[: max(col, 1)] or row[col - 1 : col] == "\t":
+    # Indentation: the line's leading space, with any '-', '?' or ':' indicators inside it.
+    indentation = _INDENTATION.match(row).group()  # type: ignore[union-attr]  # matches any text
+    if "\t" in indentation and col <= len(indentation) + 1:
         where = Location(path, line, row.index("\t") + 1)
         return error(where, "yaml-tab", "tab character in indentation; YAML needs spaces")
     if isinstance(exc, yaml.composer.ComposerError) and "single document" in (exc.context or ""):
@@ -294,6 +316,10 @@ def _alias_problems(text: str, path: str, loader: type) -> list[Problem]:
 def parse_yaml(text: str, path: str, loader: str = DEFAULT_LOADER) -> tuple[Node | None, list[Problem]]:
     """Parse one YAML document into located nodes; problems instead of exceptions."""
     loader_class = LOADERS[loader]
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:  # rare: three quick scans
+        separators = _separator_problems(text, path)
+        if separators:
+            return None, separators
     try:
         root = yaml.compose(text, Loader=loader_class)
     except yaml.YAMLError as exc:

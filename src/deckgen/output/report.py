@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
-from deckgen.problems import Problem
+from deckgen.problems import Problem, printable
 
 if TYPE_CHECKING:  # only for annotations: each command imports its own module
     from deckgen.commands.build import BuildReport
@@ -15,6 +16,20 @@ if TYPE_CHECKING:  # only for annotations: each command imports its own module
     from deckgen.commands.lint import LintReport
     from deckgen.commands.preview import PreviewReport
     from deckgen.commands.stats import StatsReport
+
+
+_Formatter = TypeVar("_Formatter", bound=Callable[..., list[str]])
+
+
+def _printable(formatter: _Formatter) -> _Formatter:
+    """Escape control characters in every line a text formatter gives, so no name (a file, a deck,
+    a lock entry) can forge an output line or send escape codes to the terminal."""
+
+    @functools.wraps(formatter)
+    def escaped(*args: Any, **kwargs: Any) -> list[str]:
+        return [printable(line) for line in formatter(*args, **kwargs)]
+
+    return escaped  # type: ignore[return-value]
 
 
 def _plural(count: int, word: str) -> str:
@@ -26,12 +41,14 @@ def _counts(problems: list[Problem]) -> tuple[int, int]:
     return errors, len(problems) - errors
 
 
+@_printable
 def format_problems(problems: Iterable[Problem], quiet: bool = False) -> list[str]:
     """Render each problem compiler-style, then a count line (left out when quiet)."""
     problems = list(problems)
     return [str(problem) for problem in problems] + ([] if quiet else format_count(problems))
 
 
+@_printable
 def format_count(problems: list[Problem], repeated: int = 0) -> list[str]:
     """Count errors and warnings, saying how many were already shown; nothing when there are none."""
     if not problems:
@@ -46,6 +63,7 @@ def _github_escape(text: str, in_property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
 
+@_printable
 def format_github(problems: Iterable[Problem]) -> list[str]:
     """Render each problem as a GitHub Actions workflow command, which annotates the file and line."""
     lines = []
@@ -79,6 +97,7 @@ def build_summary(report: BuildReport) -> dict[str, Any]:
             "removed": list(report.removed), "lock_found": report.lock_found, "wrote": report.wrote}
 
 
+@_printable
 def format_summary(report: BuildReport, verb: str) -> list[str]:
     """Describe each package and what the next import will do with its notes."""
     lines = []
@@ -103,6 +122,7 @@ def format_summary(report: BuildReport, verb: str) -> list[str]:
     return lines
 
 
+@_printable
 def format_preview(report: PreviewReport) -> list[str]:
     """Say where the preview page is and what it shows."""
     warned = f"; {_plural(report.warned, 'note')} with lint warnings" if report.warned else ""
@@ -116,6 +136,7 @@ def preview_summary(report: PreviewReport) -> dict[str, Any]:
             "notes_with_warnings": report.warned, "wrote": report.wrote}
 
 
+@_printable
 def format_lint(report: LintReport) -> list[str]:
     """Sum up a lint run whose problems were already printed."""
     if report.problems:
@@ -133,6 +154,7 @@ def _table(rows: list[tuple[str, str]], indent: str = "  ") -> list[str]:
     return [f"{indent}{name:<{width}}  {value}" for name, value in rows]
 
 
+@_printable
 def format_stats(report: StatsReport) -> list[str]:
     """Describe the cards per deck and tag, and what the next import will do."""
     lines = ["Decks (notes / cards):"]
@@ -164,6 +186,7 @@ def stats_summary(report: StatsReport) -> dict[str, Any]:
     }
 
 
+@_printable
 def format_ids(report: IdsReport, dry_run: bool) -> list[str]:
     """List each id added, then a count."""
     verb = "would add" if dry_run else "added"
@@ -174,6 +197,7 @@ def format_ids(report: IdsReport, dry_run: bool) -> list[str]:
     return lines + [f"{verb} {_plural(len(report.added), 'id')} in {_plural(files, 'file')}"]
 
 
+@_printable
 def format_import(report: ImportReport, package: str) -> list[str]:
     """Describe what an import wrote (its problems are printed as for any command)."""
     files = ", ".join(report.card_files)

@@ -63,7 +63,38 @@ def _keep(target: Path, backup: Path) -> None:
 
 def _failure(target: Path, exc: OSError) -> WriteError:
     reason = exc.strerror or str(exc)
-    return WriteError(f"cannot write {display_path(target)}: {reason}; nothing was changed")
+    return WriteError(f"cannot write {display_path(target)}: {reason}; nothing was changed", target)
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the file system holding `folder` (or its nearest parent) takes."""
+    for candidate in (folder, *folder.parents):
+        try:
+            return os.pathconf(candidate, "PC_NAME_MAX") if candidate.is_dir() else 255
+        except (OSError, ValueError, AttributeError):  # no pathconf on Windows: 255 there too
+            continue
+    return 255
+
+
+def unwritable(target: Path) -> str | None:
+    """Say why a file cannot be written at `target` (its temporary name included), or None.
+
+    The one rule both a build and `check` apply before anything is written.
+    """
+    if target.is_symlink():
+        return "it is a link"
+    if target.exists() and not target.is_file():
+        return "it is a folder" if target.is_dir() else "it is not a regular file"
+    folder = target.parent
+    existing = next((f for f in (folder, *folder.parents) if f.exists() or f.is_symlink()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{display_path(existing)} is not a folder"
+    longest = max(len(os.fsencode(name)) for name in (target.name, _temp(target, "new").name))
+    if longest > _name_max(folder):
+        return "the file name is too long for the file system"
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return f"no permission to write in {display_path(existing)}"
+    return None
 
 
 def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None:
@@ -74,11 +105,11 @@ def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None
     if not files:
         return
     for target in files:
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            what = "a link" if target.is_symlink() else "a folder" if target.is_dir() else "not a regular file"
-            raise WriteError(f"cannot write {display_path(target)}: it is {what}; nothing was changed")
+        reason = unwritable(target)
+        if reason is not None:
+            raise WriteError(f"cannot write {display_path(target)}: {reason}; nothing was changed", target)
         if exclusive and target.exists():
-            raise WriteError(f"{display_path(target)} already exists; nothing was changed")
+            raise WriteError(f"{display_path(target)} already exists; nothing was changed", target)
     written: list[tuple[Path, Path]] = []  # (temporary file, target)
     placed: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
     try:
