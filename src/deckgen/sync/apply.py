@@ -131,6 +131,8 @@ def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
             records[n.key] = replace(n.record, note_id=n.note_id, deck=n.deck if n.action == "edited" else n.record.deck)
         elif n.action == "edited":  # no state yet: the build is what the lock file says was written
             records[n.key] = _written(n, n.note_id)
+        else:  # a conflict with no state: what was written is unknown, so it stays a conflict
+            records[n.key] = replace(_written(n, n.note_id), fields="", deck=n.deck)
     if plan.removed_mode != "delete":
         for deck in plan.decks:
             for r in deck.removed:
