@@ -32,6 +32,11 @@ SUB = """\
       - id: delta
         cloze: "Delta is letter {{c1::four}}."
 """
+# DEMO with alpha's answer edited, gamma removed and epsilon added; SUB moved to another sub-deck.
+CHANGED = DEMO.replace("The first letter", "The very first letter").replace(
+    "      - id: gamma\n        q: What is gamma?\n        a: The third letter\n",
+    "      - id: epsilon\n        q: What is epsilon?\n        a: The fifth letter\n")
+MOVED = SUB.replace("deck: Demo::Sub", "deck: Demo::Other")
 
 
 def empty_collection(folder: Path) -> Path:

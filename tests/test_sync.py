@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from anki.collection import Collection
 from anki_helpers import study
-from sync_helpers import DEMO, NOW, SUB, by_first_field, counts, digest, edit_in_anki, empty_collection, note_of, scheduling, sync
+from sync_helpers import CHANGED, DEMO, MOVED, NOW, SUB, by_first_field, counts, digest, edit_in_anki, empty_collection, note_of, scheduling, sync
 
 
 @pytest.fixture(autouse=True)
@@ -57,12 +57,6 @@ def _study_alpha(col) -> int:
         return card.id
     finally:
         c.close()
-
-
-CHANGED = DEMO.replace("The first letter", "The very first letter").replace(
-    "      - id: gamma\n        q: What is gamma?\n        a: The third letter\n",
-    "      - id: epsilon\n        q: What is epsilon?\n        a: The fifth letter\n")
-MOVED = SUB.replace("deck: Demo::Sub", "deck: Demo::Other")
 
 
 def test_edit_add_remove_and_move_in_one_second_keep_every_studied_card(demo) -> None:

@@ -188,7 +188,10 @@ def _action(stamped: StampedNote, note: CollectionNote, record: NoteRecord | Non
         in_yaml = fields_hash(built.fields) != record.fields or tuple(sorted(tag_set(built.card.tags))) != record.tags
     else:
         in_anki = not _written_by_lock(stamped, entry, note)
-        in_yaml = stamped.status != "unchanged"
+        # A note older than the lock's time never got the version the lock records (an edit in
+        # Anki after an import is newer than it): the cards changed since, as far as it knows.
+        older = entry is None or note.mod is None or note.mod < entry.mod
+        in_yaml = stamped.status != "unchanged" or (in_anki and older)
     if not in_anki:
         return "update"
     if not in_yaml:

@@ -32,8 +32,9 @@ class Target:
     @property
     def slug(self) -> str:
         """The name of this collection's sync state file."""
-        what = self.url if self.url else str(Path(self.path or "").resolve())
-        return collection_slug(what)
+        # AnkiConnect: one state whatever the address, since the add-on says nothing that tells
+        # collections apart (the address is incidental: Anki listens on its default port).
+        return collection_slug("ankiconnect" if self.url else str(Path(self.path or "").resolve()))
 
     @property
     def ankiconnect(self) -> bool:
