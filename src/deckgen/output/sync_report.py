@@ -9,6 +9,7 @@ from deckgen.output.report import format_problems, problem_record
 from deckgen.problems import printable
 
 if TYPE_CHECKING:  # only for annotations
+    from deckgen.commands.pull import PullReport
     from deckgen.commands.sync import SyncReport
     from deckgen.sync.plan import DeckPlan
 
@@ -89,6 +90,35 @@ def format_sync_json(report: SyncReport) -> str:
     return json.dumps(sync_document(report), ensure_ascii=False, indent=2)
 
 
-def sync_problems(report: SyncReport, quiet: bool) -> list[str]:
+def sync_problems(report: SyncReport | PullReport, quiet: bool) -> list[str]:
     """The problems, compiler-style, for stderr."""
     return format_problems(report.problems, quiet)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_pull(report: PullReport) -> list[str]:
+    """Each value rewritten (or that would be), then a count."""
+    lines = [f"{e.location}: {e.key}: {_short(e.old)!r} -> {_short(e.new)!r}" for e in report.edits]
+    files = len({e.file for e in report.edits})
+    verb = "would write" if report.dry_run else "wrote"
+    if not report.edits:
+        lines.append("nothing to pull: no card was edited in Anki")
+    else:
+        lines.append(f"{verb} {len(report.edits)} edits made in Anki into {files} card files"
+                     + (" (dry run: nothing was changed)" if report.dry_run else ""))
+    return [printable(line) for line in lines]
+
+
+def format_pull_json(report: PullReport) -> str:
+    """A pull as one JSON document."""
+    document = {
+        "command": "pull", "ok": not report.failed, "dry_run": report.dry_run, "wrote": report.wrote,
+        "edits": [{"id": e.card_id, "file": e.location.path, "line": e.location.line, "key": e.key, "old": e.old,
+                   "new": e.new} for e in report.edits],
+        "problems": [problem_record(p) for p in report.problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
