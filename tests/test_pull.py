@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sync_helpers import CHANGED, DEMO, NOW, SUB, counts, digest, edit_in_anki, empty_collection, note_of, sync
+from sync_helpers import CHANGED, DEMO, NOW, SUB, counts, digest, edit_in_anki, empty_collection, note_of, sync, tag_in_anki
 
 
 @pytest.fixture(autouse=True)
@@ -111,3 +111,45 @@ def test_nothing_edited_in_anki_pulls_nothing(synced) -> None:
     code, doc = pull(project, col)
     assert code == 0 and doc["edits"] == [] and doc["wrote"] is False
     assert (project.cards / "demo.yaml").read_bytes() == before
+
+
+def test_tags_changed_in_anki_become_the_cards_own_tags(synced) -> None:
+    project, col = synced
+    tag_in_anki(col, "beta", add=("greek",))
+    tag_in_anki(col, "alpha", add=("first",))
+    code, doc = pull(project, col)
+    assert code == 0, doc
+    text = (project.cards / "demo.yaml").read_bytes().decode()
+    assert text == STYLED.replace("    a: 'The first letter'\r\n", "    a: 'The first letter'\r\n    tags: [first]\r\n"
+                                  ).replace("    # trailing", "    tags: [greek]\r\n    # trailing")
+    code, doc = sync(project, col)
+    assert code == 0 and doc["unchanged"] == 2 and doc["applied"] is False
+    tag_in_anki(col, "beta", add=("letters",), remove=("greek",))
+    code, doc = pull(project, col)
+    assert code == 0 and "    tags: [letters]\r\n" in (project.cards / "demo.yaml").read_bytes().decode()
+    assert sync(project, col)[1]["unchanged"] == 2
+
+
+def test_a_file_tag_removed_in_anki_is_refused(synced) -> None:
+    project, col = synced
+    tag_in_anki(col, "alpha", remove=("demo",))
+    before = (project.cards / "demo.yaml").read_bytes()
+    code, doc = pull(project, col)
+    assert code == 1 and [p["code"] for p in doc["problems"]] == ["pull-tags"]
+    assert (project.cards / "demo.yaml").read_bytes() == before
+
+
+def test_pull_through_ankiconnect(synced) -> None:
+    from anki.collection import Collection
+    from ankiconnect_double import AnkiConnectDouble
+
+    project, col = synced
+    edit_in_anki(col, "alpha", 1, "The first letter, fixed")
+    holder = Collection(str(col))
+    try:
+        with AnkiConnectDouble(holder) as double:
+            result = project.run("pull", "--ankiconnect", double.url)
+    finally:
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert "'The first letter, fixed'" in (project.cards / "demo.yaml").read_text()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from deckgen import cloze
 from deckgen.compiler.yamlread import Mapping, Node, Scalar, Sequence, parse_yaml, value_ends
-from deckgen.names import DECK_SEPARATOR, id_slug, unique
+from deckgen.names import DECK_SEPARATOR, id_slug, tag_problem, unique
 from deckgen.problems import Location, Problem, error
 
 # The line breaks YAML counts (str.splitlines knows more, which would shift line numbers).
@@ -247,3 +247,91 @@ def replace_value(text: str, path: str, card_at: tuple[int, int], value_at: tupl
             return edited, None
     return text, error(where, "pull-unsafe", "could not write the new text without changing anything else; "
                        "edit it by hand")
+
+
+def _scalars(node: Node | None) -> list[str]:
+    return [item.value.strip() for item in node.items if isinstance(item, Scalar)] if isinstance(node, Sequence) else []
+
+
+def _shape_tags(node: Node, card_at: tuple[int, int], tags: list[str]):
+    """Describe a node tree as `_shape` does, with the card at `card_at` having its own `tags` set."""
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Sequence):
+        return [_shape_tags(item, card_at, tags) for item in node.items]
+    items = [(key.value, _shape_tags(value, card_at, tags)) for key, value in node.items]
+    if (node.line, node.col) != card_at:
+        return items
+    if any(key == "tags" for key, _ in items):
+        return [(key, list(tags) if key == "tags" else value) for key, value in items]
+    return items + [("tags", list(tags))]
+
+
+def _own_tags(own: list[str], wanted: list[str], file_tags: list[str]) -> list[str]:
+    """The card's own tags that, with its file's, make `wanted` (as Anki compares tags: ignoring case)."""
+    keep = {t.casefold() for t in wanted}
+    shared = {t.casefold() for t in file_tags}
+    result: dict[str, str] = {}
+    for tag in own + wanted:
+        folded = tag.casefold()
+        if folded in keep and folded not in shared:
+            result.setdefault(folded, tag)
+    return list(result.values())
+
+
+def set_card_tags(text: str, path: str, card_at: tuple[int, int],
+                  wanted: list[str]) -> tuple[str, tuple[str, ...] | None, Problem | None]:
+    """Give a card the tags `wanted` (its file's and its own) by rewriting only its own `tags:`.
+
+    Returns the new text, the card's tags as a build reads them, or a problem (text unchanged).
+    A file's tag cannot be dropped for one card, and block-style tag lists are left to the user.
+    """
+    where = Location(path, *card_at)
+    root, problems = parse_yaml(text, path)
+    if root is None or problems or not isinstance(root, Mapping):
+        return text, None, error(where, "pull-unsafe", "the card file does not parse; edit its tags by hand")
+    card = next((c for c in card_nodes(root) if (c.line, c.col) == card_at), None)
+    if card is None:
+        return text, None, error(where, "pull-unsafe", "the card was not found; edit its tags by hand")
+    file_tags = _scalars(value_of(root, "tags"))
+    folded = {t.casefold() for t in wanted}
+    dropped = [t for t in file_tags if t.casefold() not in folded]
+    if dropped:
+        return text, None, error(where, "pull-tags", f"tag '{dropped[0]}' of the whole file was removed from this "
+                                 "card in Anki; a card cannot drop its file's tags: edit the file by hand")
+    own_node = value_of(card, "tags")
+    own = _own_tags(_scalars(own_node), wanted, file_tags)
+    bad = next((t for t in own if tag_problem(t) is not None), None)
+    if bad is not None:
+        return text, None, error(where, "pull-tags", f"tag '{bad}' from Anki is not a tag card files allow")
+    merged = tuple(dict.fromkeys(tuple(file_tags) + tuple(own))) if own else tuple(file_tags)
+    lines = split_lines(text)
+    starts = _offsets(lines)
+    expected = _shape_tags(root, card_at, own)
+    for flow in ("[" + ", ".join(own) + "]", "[" + ", ".join(json.dumps(t, ensure_ascii=False) for t in own) + "]"):
+        if own_node is not None:
+            key = next(k for k, v in card.items if k.value == "tags")
+            start = starts[own_node.line - 1] + own_node.col - 1
+            end_line, end_col = value_ends(text)[(key.line, key.col)]
+            end = starts[min(end_line, len(lines) + 1) - 1] + end_col - 1
+            if text[start] != "[" or end_line != own_node.line:
+                return text, None, error(where, "pull-tags", "the card's tags are not a one-line [list]; "
+                                         "edit them by hand")
+            edited = text[:start] + flow + text[end:]
+        else:
+            last = card.items[-1][0]
+            end_line, end_col = value_ends(text)[(last.line, last.col)]
+            index = min(end_line - 1 if end_col == 1 else end_line, len(lines))
+            brk = _line_break(lines, index)
+            line = " " * (card.items[0][0].col - 1) + f"tags: {flow}"
+            copy = list(lines)
+            if index == len(copy) and copy and not _LINE_BREAK.search(copy[-1]):
+                copy.append(brk + line)
+            else:
+                copy.insert(index, line + brk)
+            edited = "".join(copy)
+        new_root, trouble = parse_yaml(edited, path)
+        if new_root is not None and not trouble and _shape(new_root) == expected:
+            return edited, merged, None
+    return text, None, error(where, "pull-unsafe", "could not write the tags without changing anything else; "
+                             "edit them by hand")

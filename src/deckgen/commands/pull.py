@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.cardfiles.yamledit import replace_value
+from deckgen.cardfiles.yamledit import replace_value, set_card_tags
 from deckgen.commands.build import write_failure
 from deckgen.commands.ids import _read as read_card_file
 from deckgen.errors import WriteError
@@ -22,7 +22,7 @@ from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
 from deckgen.project.paths import ProjectPaths, display_path
 from deckgen.project.writer import write_files
-from deckgen.sync.pull import FieldEdit, plan_pull
+from deckgen.sync.pull import FieldEdit, NotePull, plan_pull
 from deckgen.sync.state import SyncState, format_state, parse_state, state_path
 from deckgen.sync.target import Target, opened
 
@@ -34,40 +34,68 @@ class PullReport:
     """The edits pulled (or that would be), and the notes that could not be."""
 
     problems: tuple[Problem, ...]
-    edits: tuple[FieldEdit, ...] = ()
+    notes: tuple[NotePull, ...] = ()
     dry_run: bool = False
     wrote: bool = False
+
+    @property
+    def edits(self) -> tuple[FieldEdit, ...]:
+        return tuple(e for n in self.notes for e in n.edits)
 
     @property
     def failed(self) -> bool:
         return has_errors(self.problems)
 
 
-def _edit_files(edits: list[FieldEdit], root: Path) -> tuple[dict[Path, bytes], set[str], list[Problem]]:
-    """Apply the edits file by file, bottom up; the cards whose edit failed, by file and id."""
-    by_file: dict[str, list[FieldEdit]] = defaultdict(list)
-    for edit in edits:
-        by_file[edit.file].append(edit)
+def _edit_card(text: str, shown: str, pull: NotePull) -> tuple[str, tuple[str, ...], Problem | None]:
+    """Apply one note's edits to its file's text: its tags, then its values bottom up."""
+    card = pull.card
+    card_at = (card.location.line, card.location.col)
+    tags = card.tags
+    if pull.tags is not None:
+        text, merged, problem = set_card_tags(text, shown, card_at, list(pull.tags))
+        if problem is not None or merged is None:
+            return text, tags, problem
+        tags = merged
+    for edit in sorted(pull.edits, key=lambda e: (e.location.line, e.location.col), reverse=True):
+        value_at = (edit.location.line, edit.location.col)
+        text, problem = replace_value(text, shown, card_at, value_at, edit.new, keep_final_break=not edit.html)
+        if problem is not None:
+            return text, tags, problem
+    return text, tags, None
+
+
+def _edit_files(pulls: tuple[NotePull, ...], root: Path) -> tuple[dict[Path, bytes], dict[str, tuple[str, ...]], list[Problem]]:
+    """Edit each card file, card by card from the bottom up; a card whose edit fails is left as it was.
+
+    Returns the new file contents, the pulled notes' tags as the next build reads them (by
+    key), and the problems.
+    """
+    by_file: dict[str, list[NotePull]] = defaultdict(list)
+    for pull in pulls:
+        by_file[pull.card.file].append(pull)
     outputs: dict[Path, bytes] = {}
-    failed: set[str] = set()
+    pulled: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
     for file, group in by_file.items():
         path = Path(file)
-        shown = group[0].location.path
+        shown = group[0].card.location.path
         read = read_card_file(path, shown, root)
         if isinstance(read, Problem):
             problems.append(read)
-            failed.update(f"{file}\x1f{e.card_id}" for e in group)
             continue
         bom, text = read
-        for edit in sorted(group, key=lambda e: (e.location.line, e.location.col), reverse=True):
-            value_at = (edit.location.line, edit.location.col)
-            text, problem = replace_value(text, shown, edit.card_at, value_at, edit.new, keep_final_break=not edit.html)
+        changed = False
+        for pull in sorted(group, key=lambda p: (p.card.location.line, p.card.location.col), reverse=True):
+            edited, tags, problem = _edit_card(text, shown, pull)
             if problem is not None:
                 problems.append(problem)
-                failed.add(f"{file}\x1f{edit.card_id}")
-        outputs[path] = bom + text.encode("utf-8")
-    return outputs, failed, problems
+                continue
+            text, changed = edited, True
+            pulled[pull.entry.key] = tags
+        if changed:
+            outputs[path] = bom + text.encode("utf-8")
+    return outputs, pulled, problems
 
 
 def run_pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Target, *, dry_run: bool = False,
@@ -90,24 +118,20 @@ def run_pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
         notes = collection.notes_by_guid(guids)
     plan = plan_pull(compilation, project.lock.entries, state, notes, project.notetypes)
     problems += plan.problems
-    outputs, failed, trouble = _edit_files(list(plan.edits), paths.root)
-    if failed:  # a note is pulled whole or not at all: edit again without the failed cards
-        problems += trouble
-        kept = [e for e in plan.edits if f"{e.file}\x1f{e.card_id}" not in failed]
-        outputs, _, _ = _edit_files(kept, paths.root)
-    else:
-        kept = list(plan.edits)
-    report = PullReport(tuple(sorted_problems(problems)), tuple(kept), dry_run)
-    if dry_run or not kept:
+    outputs, pulled, trouble = _edit_files(plan.notes, paths.root)
+    problems += trouble
+    done = tuple(n for n in plan.notes if n.entry.key in pulled)
+    report = PullReport(tuple(sorted_problems(problems)), done, dry_run)
+    if dry_run or not done:
         return report
-    pulled = {(e.file, e.card_id) for e in kept}
-    keys = {s.note.key for s in compilation.notes if (s.note.card.file, s.note.card.id) in pulled}
-    lock = [plan.lock[entry.key] if entry.key in keys else entry for entry in compilation.lock]
+    by_key = {n.entry.key: n for n in done}
+    lock = [by_key[e.key].lock_entry(pulled[e.key]) if e.key in by_key else e for e in compilation.lock]
     outputs[paths.lock_path] = format_lock(lock).encode("utf-8")
-    records = {**state.notes, **{key: plan.records[key] for key in keys if key in plan.records}}
+    records = {**state.notes, **{n.entry.key: n.record(pulled[n.entry.key]) for n in done}}
     outputs[state_file] = format_state(SyncState(records), target.label)
     try:
         write_files(outputs)
     except WriteError as exc:
-        return PullReport(report.problems + (write_failure(exc, paths.out_dir),), report.edits, dry_run)
-    return PullReport(report.problems, report.edits, dry_run, wrote=True)
+        return PullReport(report.problems + (write_failure(exc, paths.out_dir),), done, dry_run)
+    return PullReport(report.problems, done, dry_run, wrote=True)
+

@@ -103,12 +103,14 @@ def _short(text: str, limit: int = 60) -> str:
 def format_pull(report: PullReport) -> list[str]:
     """Each value rewritten (or that would be), then a count."""
     lines = [f"{e.location}: {e.key}: {_short(e.old)!r} -> {_short(e.new)!r}" for e in report.edits]
-    files = len({e.file for e in report.edits})
+    lines += [f"{n.card.location}: tags: {' '.join(n.card.tags) or '(none)'} -> {' '.join(n.tags) or '(none)'}"
+              for n in report.notes if n.tags is not None]
+    files = len({n.card.file for n in report.notes})
     verb = "would write" if report.dry_run else "wrote"
-    if not report.edits:
+    if not report.notes:
         lines.append("nothing to pull: no card was edited in Anki")
     else:
-        lines.append(f"{verb} {len(report.edits)} edits made in Anki into {files} card files"
+        lines.append(f"{verb} the edits of {len(report.notes)} notes made in Anki into {files} card files"
                      + (" (dry run: nothing was changed)" if report.dry_run else ""))
     return [printable(line) for line in lines]
 
@@ -119,6 +121,8 @@ def format_pull_json(report: PullReport) -> str:
         "command": "pull", "ok": not report.failed, "dry_run": report.dry_run, "wrote": report.wrote,
         "edits": [{"id": e.card_id, "file": e.location.path, "line": e.location.line, "key": e.key, "old": e.old,
                    "new": e.new} for e in report.edits],
+        "tags": [{"id": n.card.id, "file": n.card.location.path, "line": n.card.location.line, "old": list(n.card.tags),
+                  "new": list(n.tags)} for n in report.notes if n.tags is not None],
         "problems": [problem_record(p) for p in report.problems],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)

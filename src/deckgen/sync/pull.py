@@ -2,8 +2,9 @@
 
 Pure: given the build, the collection's notes and the sync state, it decides for each note
 edited inside Anki (as sync's plan judges it) the new text of each field that differs, or
-why it cannot be written back. A note is pulled whole or not at all; each pulled note gets
-the lock entry and sync record that make the next sync find it unchanged.
+why it cannot be written back, and the tags it should have. A note is pulled whole or not at
+all; each pulled note gets the lock entry and sync record that make the next sync find it
+unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from deckgen.anki.notetypes import NoteTypes
 from deckgen.compiler.notes import note_hash, render_text
 from deckgen.model import Card, Compilation, LockEntry, StampedNote
 from deckgen.problems import Location, Problem, error
-from deckgen.sync.compare import fields_hash, normal_field, same_fields, tag_set
+from deckgen.sync.compare import fields_hash, normal_field, tag_set
 from deckgen.sync.plan import note_plan
 from deckgen.sync.state import NoteRecord, SyncState
 from deckgen.sync.unrender import unrender
@@ -42,13 +43,45 @@ class FieldEdit:
 
 
 @dataclass(frozen=True)
-class PullPlan:
-    """The edits to write, what could not be written back, and the lock entries and records that go with them."""
+class NotePull:
+    """One note to pull: its field edits, the tags it should have (None: unchanged) and its new fields."""
 
+    stamped: StampedNote
+    note: CollectionNote
+    entry: LockEntry  # the build's lock entry for it
     edits: tuple[FieldEdit, ...]
+    tags: tuple[str, ...] | None
+    fields: tuple[str, ...]  # as the next build renders them
+
+    @property
+    def card(self) -> Card:
+        return self.stamped.note.card
+
+    def lock_entry(self, tags: tuple[str, ...]) -> LockEntry:
+        """The lock entry after the pull, with the card's tags as the next build reads them.
+
+        It takes Anki's time, so the next build stamps the note exactly as Anki has it.
+        """
+        digest = note_hash(self.card._replace(tags=tags), self.stamped.note.notetype_id, self.fields)
+        mod = self.note.mod if self.note.mod is not None else self.entry.mod
+        return LockEntry(self.entry.key, digest, mod, self.entry.note_id, self.entry.kind, self.entry.deck)
+
+    def record(self, tags: tuple[str, ...]) -> NoteRecord:
+        """The note's sync record after the pull: deckgen and Anki agree on it."""
+        return NoteRecord(self.stamped.guid, self.note.id, fields_hash(self.note.fields), tuple(sorted(tag_set(tags))),
+                          self.card.deck)
+
+
+@dataclass(frozen=True)
+class PullPlan:
+    """The notes to pull, and the problems of those that cannot be."""
+
+    notes: tuple[NotePull, ...]
     problems: tuple[Problem, ...]
-    lock: Mapping[str, LockEntry]
-    records: Mapping[str, NoteRecord]
+
+    @property
+    def edits(self) -> tuple[FieldEdit, ...]:
+        return tuple(e for n in self.notes for e in n.edits)
 
 
 def _attributes(card: Card, notetypes: NoteTypes, count: int) -> tuple[str, ...]:
@@ -73,7 +106,7 @@ def _old_text(card: Card, attribute: str) -> str:
     return str(getattr(card, attribute, ""))
 
 
-def _pull_note(stamped: StampedNote, note: CollectionNote, entry: LockEntry, notetypes: NoteTypes
+def _pull_note(stamped: StampedNote, note: CollectionNote, notetypes: NoteTypes
                ) -> tuple[list[FieldEdit], tuple[str, ...], list[Problem]]:
     """The edits that bring one note's Anki text into its card, and its fields after them."""
     built = stamped.note
@@ -102,9 +135,6 @@ def _pull_note(stamped: StampedNote, note: CollectionNote, entry: LockEntry, not
         fields[index] = render_text(card, attribute, got.text)[0]
         edits.append(FieldEdit(where, card.file, (card.location.line, card.location.col), card.id,
                                _key_of(attribute), _old_text(card, attribute), got.text, card.html))
-    if tag_set(note.tags) != tag_set(card.tags) and not problems:
-        problems.append(error(card.location, "pull-tags", f"card '{card.id}': its tags were changed in Anki "
-                              f"({' '.join(note.tags)}); pull does not write tags back yet, edit them by hand"))
     return edits, tuple(fields), problems
 
 
@@ -112,10 +142,8 @@ def plan_pull(compilation: Compilation, previous: Mapping[str, LockEntry], state
               notes: Mapping[str, CollectionNote], notetypes: NoteTypes) -> PullPlan:
     """Plan the edits for every note that was edited inside Anki (also those that conflict)."""
     lock = {entry.key: entry for entry in compilation.lock}
-    edits: list[FieldEdit] = []
+    pulls: list[NotePull] = []
     problems: list[Problem] = []
-    entries: dict[str, LockEntry] = {}
-    records: dict[str, NoteRecord] = {}
     for stamped in compilation.notes:
         key = stamped.note.key
         note = notes.get(stamped.guid)
@@ -124,18 +152,15 @@ def plan_pull(compilation: Compilation, previous: Mapping[str, LockEntry], state
         planned = note_plan(stamped, note, state.notes.get(key), previous.get(key), force=False)
         if planned.action not in ("edited", "conflict"):
             continue
-        found, fields, trouble = _pull_note(stamped, note, lock[key], notetypes)
+        edits, fields, trouble = _pull_note(stamped, note, notetypes)
         if trouble:
             problems += trouble
             continue
         card = stamped.note.card
-        entry = lock[key]
-        digest = note_hash(card, stamped.note.notetype_id, fields)
-        entries[key] = LockEntry(key, digest, note.mod if note.mod is not None else entry.mod, entry.note_id,
-                                 entry.kind, entry.deck)
-        if not same_fields(fields, note.fields):  # cannot happen: unrender checks it
+        tags = None
+        if tag_set(note.tags) != tag_set(card.tags):
+            tags = tuple(t for t in note.tags if tag_set([t]))
+        if not edits and tags is None:
             continue
-        records[key] = NoteRecord(stamped.guid, note.id, fields_hash(note.fields), tuple(sorted(tag_set(card.tags))),
-                                  card.deck)
-        edits += found
-    return PullPlan(tuple(edits), tuple(problems), entries, records)
+        pulls.append(NotePull(stamped, note, lock[key], tuple(edits), tags, fields))
+    return PullPlan(tuple(pulls), tuple(problems))
