@@ -240,8 +240,9 @@ def replace_value(text: str, path: str, card_at: tuple[int, int], value_at: tupl
         indent = " " * (key.col + 1)
     expected = _shape_with(root, value_at, new)
     for head, body in _renderings(new, style, indent, brk):
-        joint = brk if body and body_from == len(text) and not _LINE_BREAK.search(text[-1:]) else ""
-        edited = text[: head_span[0]] + head + text[head_span[1] : body_from] + joint + body + text[body_to:]
+        if body and body_from == len(text) and not _LINE_BREAK.search(text[-1:]):
+            body = brk + body[: -len(brk)]  # the file ends without a line break: keep it that way
+        edited = text[: head_span[0]] + head + text[head_span[1] : body_from] + body + text[body_to:]
         new_root, trouble = parse_yaml(edited, path)
         if new_root is not None and not trouble and _shape(new_root) == expected:
             return edited, None
