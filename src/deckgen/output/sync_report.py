@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # only for annotations
     from deckgen.sync.plan import DeckPlan
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _deck_line(deck: DeckPlan, removed_mode: str) -> str:
     parts = [f"{deck.new} new", f"{deck.updated} updated", f"{deck.unchanged} unchanged", f"{deck.moved} moved"]
     if deck.restored:
@@ -22,8 +26,7 @@ def _deck_line(deck: DeckPlan, removed_mode: str) -> str:
     parts.append(f"{len(deck.to_remove) if removed_mode != 'keep' else 0} {verb}")
     if removed_mode == "keep" and deck.removed:
         parts.append(f"{len(deck.removed)} removed kept")
-    conflicts = len(deck.conflicts)
-    parts.append(f"{conflicts} conflict" + ("" if conflicts == 1 else "s"))
+    parts.append(_plural(len(deck.conflicts), "conflict"))
     if deck.edited:
         parts.append(f"{len(deck.edited)} edited in Anki")
     return f"  {deck.deck}: " + ", ".join(parts)
@@ -45,9 +48,10 @@ def format_sync(report: SyncReport) -> list[str]:
             lines.append(f"backup: {report.backup}")
         elif report.ankiconnect:
             lines.append("backup: none made through AnkiConnect; Anki's desktop app keeps its own backups")
-        lines.append("applied" + (f" ({report.direct} notes set directly)" if report.direct else ""))
+        direct = f" ({_plural(report.direct, 'note')} set directly: the importer skips notes not newer)"
+        lines.append("applied to the collection" + (direct if report.direct else ""))
     if plan.conflicts:
-        lines.append(f"{len(plan.conflicts)} conflicts left: run deckgen pull to keep Anki's text, "
+        lines.append(f"{_plural(len(plan.conflicts), 'conflict')} left: run deckgen pull to keep Anki's text, "
                      "or deckgen sync --force to keep the card files'")
     return [printable(line) for line in lines]
 
@@ -110,8 +114,8 @@ def format_pull(report: PullReport) -> list[str]:
     if not report.notes:
         lines.append("nothing to pull: no card was edited in Anki")
     else:
-        lines.append(f"{verb} the edits of {len(report.notes)} notes made in Anki into {files} card files"
-                     + (" (dry run: nothing was changed)" if report.dry_run else ""))
+        lines.append(f"{verb} the Anki edits of {_plural(len(report.notes), 'note')} into "
+                     f"{_plural(files, 'card file')}" + (" (dry run: nothing was changed)" if report.dry_run else ""))
     return [printable(line) for line in lines]
 
 
