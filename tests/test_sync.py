@@ -268,3 +268,33 @@ def test_without_ankis_backend_the_message_names_the_install_command(demo, monke
     result = project.run("sync", "--collection", str(col))
     assert result.exit_code == 1
     assert "pip install 'deckgen-anki[import]'" in result.output
+
+
+def test_json_has_every_documented_key(demo) -> None:
+    project, col = demo
+    code, doc = sync(project, col, "--dry-run")
+    assert code == 0
+    for key in ("new", "updated", "unchanged", "moved", "removed", "conflicts", "dry_run", "backup", "restored",
+                "edited_in_anki", "decks", "applied", "problems"):
+        assert key in doc, key
+    assert [d["deck"] for d in doc["decks"]] == ["Demo"] and doc["decks"][0]["new"] == 4
+
+
+def test_a_note_whose_type_was_changed_in_anki_is_left_even_when_forced(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    c = Collection(str(col))
+    try:  # Anki's Change Note Type, from deckgen's basic type to Anki's own Basic
+        nid = next(n for n in c.find_notes("") if "alpha" in c.get_note(n).fields[0])
+        old = c.get_note(nid).note_type()
+        basic = c.models.by_name("Basic")
+        request = c.models.change_notetype_info(old_notetype_id=old["id"], new_notetype_id=basic["id"])
+        request.input.note_ids.extend([nid])
+        c.models.change_notetype_of_notes(request.input)
+    finally:
+        c.close()
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col, "--force")
+    assert code == 1 and [c["id"] for c in doc["conflicts"]] == ["alpha"]
+    assert "note type was changed in Anki" in doc["problems"][0]["message"]
+    assert note_of(col, "alpha")["fields"][1] == "The first letter"

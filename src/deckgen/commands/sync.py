@@ -49,7 +49,11 @@ def plan_problems(plan: SyncPlan) -> list[Problem]:
     """Conflicts as errors and edits made in Anki as warnings, each at its card."""
     problems = []
     for n in plan.notes:
-        if n.action == "conflict":
+        if n.retyped:
+            problems.append(error(n.location, "sync-conflict",
+                                  f"card '{n.card_id}': its note type was changed in Anki, so the card cannot be "
+                                  "written into it; give the card a new id, or change the note type back in Anki"))
+        elif n.action == "conflict":
             problems.append(error(n.location, "sync-conflict",
                                   f"card '{n.card_id}' was edited in Anki and in its card file; the collection keeps "
                                   "Anki's text (deckgen pull brings it into the file, --force writes the file's)"))

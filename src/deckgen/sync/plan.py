@@ -41,6 +41,7 @@ class NotePlan:
     move: tuple[int, ...] = ()  # cards to move into `deck`
     restore: tuple[int, ...] = ()  # cards to unsuspend: the note had been marked removed
     record: NoteRecord | None = None  # its record in the sync state before this sync
+    retyped: bool = False  # its note type was changed in Anki (a conflict even --force leaves)
 
     @property
     def writes_text(self) -> bool:
@@ -218,7 +219,8 @@ def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRec
     deck = card.deck.casefold()
     move = () if action == "conflict" else tuple(c.id for c in note.cards if c.deck.casefold() != deck)
     restore = tuple(c.id for c in note.cards if c.suspended) if has_removed_tag(note.tags) else ()
-    return NotePlan(note_id=note.id, action=action, move=move, restore=restore, **common)  # type: ignore[arg-type]
+    return NotePlan(note_id=note.id, action=action, move=move, restore=restore,  # type: ignore[arg-type]
+                    retyped=_kind_conflict(note, stamped), **common)
 
 
 def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote | None:
