@@ -8,7 +8,7 @@ edited inside Anki and is never overwritten unless asked (`force`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Mapping, Sequence
 
 from deckgen.anki.collection import CollectionNote
@@ -211,16 +211,17 @@ def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRec
     """Decide what the sync does with one built note."""
     built = stamped.note
     card = built.card
-    common = dict(key=built.key, card_id=card.id, location=card.location, guid=stamped.guid, deck=card.deck,
-                  fields=built.fields, tags=card.tags, record=record)
+    planned = NotePlan(key=built.key, card_id=card.id, location=card.location, guid=stamped.guid,
+                       note_id=stamped.note_id, deck=card.deck, fields=built.fields, tags=card.tags, action="new",
+                       record=record)
     if note is None:
-        return NotePlan(note_id=stamped.note_id, action="new", **common)  # type: ignore[arg-type]
+        return planned
     action = _action(stamped, note, record, entry, force)
     deck = card.deck.casefold()
     move = () if action == "conflict" else tuple(c.id for c in note.cards if c.deck.casefold() != deck)
     restore = tuple(c.id for c in note.cards if c.suspended) if has_removed_tag(note.tags) else ()
-    return NotePlan(note_id=note.id, action=action, move=move, restore=restore,  # type: ignore[arg-type]
-                    retyped=_kind_conflict(note, stamped), **common)
+    return replace(planned, note_id=note.id, action=action, move=move, restore=restore,
+                   retyped=_kind_conflict(note, stamped))
 
 
 def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote | None:
