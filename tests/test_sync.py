@@ -298,3 +298,22 @@ def test_a_note_whose_type_was_changed_in_anki_is_left_even_when_forced(demo) ->
     assert code == 1 and [c["id"] for c in doc["conflicts"]] == ["alpha"]
     assert "note type was changed in Anki" in doc["problems"][0]["message"]
     assert note_of(col, "alpha")["fields"][1] == "The first letter"
+
+
+def test_restoring_unsuspends_only_the_cards_sync_suspended(project, tmp_path) -> None:
+    project.write("demo.yaml", DEMO.replace("    a: The third letter\n", "    a: The third letter\n        reverse: true\n"))
+    col = empty_collection(tmp_path / "anki")
+    sync(project, col)
+    gamma = note_of(col, "gamma")
+    c = Collection(str(col))
+    try:  # the user suspends one of gamma's two cards
+        c.sched.suspend_cards([gamma["cards"][1]])
+    finally:
+        c.close()
+    project.write("demo.yaml", CHANGED)
+    sync(project, col)
+    assert note_of(col, "gamma")["suspended"] == [True, True]
+    project.write("demo.yaml", DEMO.replace("    a: The third letter\n", "    a: The third letter\n        reverse: true\n"))
+    code, doc = sync(project, col)
+    assert code == 0 and doc["restored"] == 1
+    assert note_of(col, "gamma")["suspended"] == [False, True]

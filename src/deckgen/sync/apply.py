@@ -112,7 +112,7 @@ def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilat
     if removing and plan.removed_mode == "delete":
         collection.delete_notes([r.note_id for r in removing])
     elif removing:
-        collection.suspend([c for r in removing for c in r.cards])
+        collection.suspend([c for r in removing for c in r.unsuspended])
         collection.add_tag([r.note_id for r in removing], REMOVED_TAG)
     return Applied(backup, {n.key: found[n.guid].id for n in written if n.guid in found}, direct)
 
@@ -135,6 +135,10 @@ def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
             records[n.key] = replace(_written(n, n.note_id), fields="", deck=n.deck)
     if plan.removed_mode != "delete":
         for deck in plan.decks:
+            acted = {r.key for r in deck.to_remove}
             for r in deck.removed:
-                records[r.key] = replace(r.record, note_id=r.note_id, removed=True)
+                suspended = r.record.suspended if r.record.removed else ()
+                if r.key in acted and plan.removed_mode == "suspend":
+                    suspended = tuple(sorted({*suspended, *r.unsuspended}))
+                records[r.key] = replace(r.record, note_id=r.note_id, removed=True, suspended=suspended)
     return SyncState(records)

@@ -57,6 +57,7 @@ class RemovedNote:
     note_id: int
     deck: str
     cards: tuple[int, ...]
+    unsuspended: tuple[int, ...]  # its cards not suspended yet
     guid: str
     done: bool  # already suspended and marked (nothing left to do under --removed suspend)
     record: NoteRecord  # what deckgen last wrote into it
@@ -219,7 +220,10 @@ def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRec
     action = _action(stamped, note, record, entry, force)
     deck = card.deck.casefold()
     move = () if action == "conflict" else tuple(c.id for c in note.cards if c.deck.casefold() != deck)
-    restore = tuple(c.id for c in note.cards if c.suspended) if has_removed_tag(note.tags) else ()
+    restore: tuple[int, ...] = ()
+    if has_removed_tag(note.tags):  # back in the sources: undo what removing it did, and only that
+        ours = set(record.suspended) if record is not None and record.removed and record.suspended else None
+        restore = tuple(c.id for c in note.cards if c.suspended and (ours is None or c.id in ours))
     return replace(planned, note_id=note.id, action=action, move=move, restore=restore,
                    retyped=_kind_conflict(note, stamped))
 
@@ -234,7 +238,8 @@ def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote |
     # Without a record, the note as it is now counts as what deckgen wrote (the lock file says it did).
     record = candidate.record or NoteRecord(expected, note.id, fields_hash(note.fields), tuple(sorted(tag_set(note.tags))),
                                             candidate.deck)
-    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards), expected, done, record)
+    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards),
+                       tuple(c.id for c in note.cards if not c.suspended), expected, done, record)
 
 
 def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state: SyncState,

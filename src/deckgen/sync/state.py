@@ -30,6 +30,7 @@ class NoteRecord:
     tags: tuple[str, ...]  # compare.tag_set, sorted
     deck: str
     removed: bool = False  # no longer in the sources: suspended and tagged, or kept
+    suspended: tuple[int, ...] = ()  # the cards deckgen suspended for that (not those the user had)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def format_state(state: SyncState, collection: str) -> bytes:
     """The state file's bytes: sorted, so equal states give equal files."""
     notes = {
         key: {"guid": r.guid, "id": r.note_id, "fields": r.fields, "tags": list(r.tags), "deck": r.deck,
-              **({"removed": True} if r.removed else {})}
+              **({"removed": True} if r.removed else {}), **({"suspended": list(r.suspended)} if r.suspended else {})}
         for key, r in sorted(state.notes.items())
     }
     document = {"version": _VERSION, "collection": collection, "notes": notes}
@@ -68,12 +69,15 @@ def _record(value: Any) -> NoteRecord:
     if not isinstance(value, dict):
         raise ValueError
     tags = value.get("tags", [])
+    suspended = value.get("suspended", [])
+    if not (isinstance(suspended, list) and all(isinstance(c, int) for c in suspended)):
+        raise ValueError
     if not (isinstance(value.get("guid"), str) and isinstance(value.get("id"), int)
             and isinstance(value.get("fields"), str) and isinstance(value.get("deck"), str)
             and isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise ValueError
     return NoteRecord(value["guid"], value["id"], value["fields"], tuple(tags), value["deck"],
-                      bool(value.get("removed", False)))
+                      bool(value.get("removed", False)), tuple(suspended))
 
 
 def parse_state(data: bytes | None, shown: str) -> tuple[SyncState, list[Problem]]:
