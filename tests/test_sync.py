@@ -317,3 +317,13 @@ def test_restoring_unsuspends_only_the_cards_sync_suspended(project, tmp_path) -
     code, doc = sync(project, col)
     assert code == 0 and doc["restored"] == 1
     assert note_of(col, "gamma")["suspended"] == [False, True]
+
+
+def test_a_state_file_that_cannot_be_written_stops_before_the_collection_is_opened(demo) -> None:
+    project, col = demo
+    project.build_dir.mkdir()
+    (project.build_dir / "sync").write_text("not a folder")
+    before = digest(col)
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert digest(col) == before and not project.lock.exists()

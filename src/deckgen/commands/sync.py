@@ -15,9 +15,10 @@ from pathlib import Path
 from deckgen.commands.build import target_problems, write_failure
 from deckgen.errors import WriteError
 from deckgen.pipeline import compile_project, load_project, write_build
-from deckgen.problems import Problem, error, has_errors, sorted_problems, warning
+from deckgen.problems import Location, Problem, error, has_errors, sorted_problems, warning
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.project.writer import unwritable
 from deckgen.sync.apply import apply_plan, next_state
 from deckgen.sync.plan import RemovedMode, SyncPlan, plan_sync, removal_candidates
 from deckgen.sync.state import format_state, parse_state, state_path
@@ -73,6 +74,10 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _DROPPED]
     problems += target_problems(project, compilation)
     state_file = state_path(paths.out_dir, target.slug)
+    reason = unwritable(state_file)
+    if reason is not None and not dry_run:
+        shown = display_path(state_file)
+        problems.append(error(Location(shown), "cannot-write", f"cannot write {shown}: {reason}"))
     if has_errors(problems):
         return SyncReport(tuple(sorted_problems(problems)), target.label, ankiconnect=target.ankiconnect)
     shown = display_path(state_file)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from deckgen.anki.collection import AnkiCollection, CollectionNote
+from deckgen.anki.collection import AnkiCollection, CollectionError, CollectionNote
 from deckgen.model import Compilation, PackagePlan
+from deckgen.project.paths import display_path
 from deckgen.sync.compare import REMOVED_TAG, fields_hash, same_fields, tag_set
 from deckgen.sync.plan import NotePlan, SyncPlan
 from deckgen.sync.state import NoteRecord, SyncState
@@ -94,6 +95,15 @@ def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilat
     if not plan.changes:
         return Applied(None, {}, 0)
     backup = collection.backup() if make_backup else None
+    try:
+        return _apply(collection, plan, compilation, packager, backup)
+    except CollectionError as exc:
+        kept = f"; the collection was backed up before the first change: {display_path(backup)}" if backup else ""
+        raise CollectionError(f"{exc}{kept}") from None
+
+
+def _apply(collection: AnkiCollection, plan: SyncPlan, compilation: Compilation, packager: Packager,
+           backup: Path | None) -> Applied:
     written = [n for n in plan.notes if n.writes_text]
     _import(collection, _packages(plan, compilation), packager)
     found = collection.notes_by_guid({n.guid: n.note_id for n in written}) if written else {}
