@@ -327,3 +327,22 @@ def test_a_state_file_that_cannot_be_written_stops_before_the_collection_is_open
     result = project.run("sync", "--collection", str(col))
     assert result.exit_code == 1 and "cannot write" in result.output
     assert digest(col) == before and not project.lock.exists()
+
+
+def test_a_collection_failure_after_the_backup_says_where_the_backup_is(demo, monkeypatch) -> None:
+    from deckgen.anki.collection import CollectionError, DirectCollection
+
+    project, col = demo
+    sync(project, col)
+    project.write("demo/sub.yaml", MOVED)
+
+    def broken(self, card_ids, deck):
+        raise CollectionError("the disk is full")
+
+    monkeypatch.setattr(DirectCollection, "move_cards", broken)
+    lock_before = project.lock.read_bytes()
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 1
+    assert "the disk is full; the collection was backed up before the first change: " in result.output
+    assert ".colpkg" in result.output
+    assert project.lock.read_bytes() == lock_before  # nothing claims the failed change was made
