@@ -172,6 +172,8 @@ def test_a_collection_held_open_is_refused_with_nothing_changed(demo) -> None:
         assert result.exit_code == 1
         assert "open in Anki" in result.output and len(result.output.strip().splitlines()) == 1
         assert project.lock.read_bytes() == lock_before
+        code, doc = sync(project, col)
+        assert code == 1 and doc["ok"] is False and "open in Anki" in doc["error"]
     finally:
         holder.close()
     assert note_of(col, "alpha")["fields"][1] == "The first letter"

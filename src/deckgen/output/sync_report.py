@@ -130,3 +130,8 @@ def format_pull_json(report: PullReport) -> str:
         "problems": [problem_record(p) for p in report.problems],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def format_failure_json(command: str, message: str) -> str:
+    """A sync or pull that could not start (no collection, Anki holds it, ...) as one JSON document."""
+    return json.dumps({"command": command, "ok": False, "error": message, "problems": []}, ensure_ascii=False, indent=2)
