@@ -104,7 +104,7 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
         from deckgen.anki.package import package_bytes
 
         applied = apply_plan(collection, plan, compilation, package_bytes)
-    new_state = format_state(next_state(plan, applied.note_ids), target.label)
+    new_state = format_state(next_state(plan, applied, state), target.label)
     also = {state_file: new_state} if new_state != old_bytes else {}
     backup = display_path(applied.backup) if applied.backup else None
     try:

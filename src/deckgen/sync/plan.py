@@ -8,7 +8,7 @@ edited inside Anki and is never overwritten unless asked (`force`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping, Sequence
 
 from deckgen.anki.collection import CollectionNote
@@ -33,6 +33,7 @@ class NotePlan:
     card_id: str
     location: Location
     guid: str
+    notetype_id: int
     note_id: int  # the collection's note id (for a new note: the one the package gives it)
     deck: str
     fields: tuple[str, ...]
@@ -71,6 +72,7 @@ class DeckPlan:
     notes: tuple[NotePlan, ...] = ()
     removed: tuple[RemovedNote, ...] = ()
     removed_mode: RemovedMode = "suspend"
+    notetypes: tuple[int, ...] = ()  # note types changed since last sent: offered to the importer again
 
     def _count(self, action: Action) -> int:
         return sum(1 for n in self.notes if n.action == action)
@@ -115,7 +117,7 @@ class DeckPlan:
     @property
     def changes(self) -> bool:
         """Tell whether anything in the collection changes for this deck."""
-        return bool(self.to_remove) or any(n.writes_text or n.move or n.restore for n in self.notes)
+        return bool(self.to_remove or self.notetypes) or any(n.writes_text or n.move or n.restore for n in self.notes)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class SyncPlan:
     decks: tuple[DeckPlan, ...]
     removed_mode: RemovedMode = "suspend"
     force: bool = False
+    notetypes: Mapping[str, str] = field(default_factory=dict)  # lock key -> hash of every note type the build uses
 
     @property
     def changes(self) -> bool:
@@ -213,7 +216,7 @@ def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRec
     built = stamped.note
     card = built.card
     planned = NotePlan(key=built.key, card_id=card.id, location=card.location, guid=stamped.guid,
-                       note_id=stamped.note_id, deck=card.deck, fields=built.fields, tags=card.tags, action="new",
+                       notetype_id=built.notetype_id, note_id=stamped.note_id, deck=card.deck, fields=built.fields, tags=card.tags, action="new",
                        record=record)
     if note is None:
         return planned
@@ -251,8 +254,14 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
     `built_notes` are the collection's notes by GUID, `removed_notes` its notes by id for the
     `candidates` (see `removal_candidates`).
     """
+    hashes = {e.key: e.hash for e in compilation.lock if e.kind == "notetype"}
+    sent = state.notetypes if state.notetypes is not None else {k: e.hash for k, e in previous.items()
+                                                                 if e.kind == "notetype"}
     notes: dict[str, list[NotePlan]] = {}
+    changed_types: dict[str, tuple[int, ...]] = {}
     for planned in compilation.packages:
+        changed_types[planned.plan.top_deck] = tuple(
+            nt.id for nt, _ in planned.plan.notetypes if sent.get(f"@notetype/{nt.id}") != hashes.get(f"@notetype/{nt.id}"))
         notes[planned.plan.top_deck] = [
             note_plan(s, built_notes.get(s.guid), state.notes.get(s.note.key), previous.get(s.note.key), force)
             for s in planned.plan.notes
@@ -263,7 +272,8 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
         if found is not None:
             removed.setdefault(top_level(candidate.deck), []).append(found)
     decks = tuple(
-        DeckPlan(deck, tuple(notes.get(deck, ())), tuple(removed.get(deck, ())), removed_mode)
+        DeckPlan(deck, tuple(notes.get(deck, ())), tuple(removed.get(deck, ())), removed_mode,
+                 changed_types.get(deck, ()))
         for deck in sorted(notes.keys() | removed.keys())
     )
-    return SyncPlan(decks, removed_mode, force)
+    return SyncPlan(decks, removed_mode, force, hashes)
