@@ -27,15 +27,15 @@ def test_a_changed_note_type_is_sent_once(project, tmp_path) -> None:
     col.close()
     assert project.run("import", str(package)).exit_code == 0
     code, doc = sync(project, path)
-    assert code == 0 and doc["applied"] is False and doc["notetypes"] == 0
+    assert code == 0 and doc["applied"] is False and doc["notetypes_updated"] == 0
     (notetype,) = (project.root / "notetypes").glob("*.json")
     data = json.loads(notetype.read_text())
     data["css"] += "\n.card { color: teal; }\n"
     notetype.write_text(json.dumps(data, indent=2))
     code, doc = sync(project, path)
-    assert code == 0 and doc["notetypes"] == 1 and doc["unchanged"] == 2 and doc["applied"] is True
+    assert code == 0 and doc["notetypes_updated"] == 1 and doc["unchanged"] == 2 and doc["applied"] is True
     assert "teal" in _css(path)
     before = digest(path)
     code, doc = sync(project, path)
-    assert code == 0 and doc["notetypes"] == 0 and doc["applied"] is False
+    assert code == 0 and doc["notetypes_updated"] == 0 and doc["applied"] is False
     assert digest(path) == before

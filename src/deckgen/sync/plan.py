@@ -72,7 +72,8 @@ class DeckPlan:
     notes: tuple[NotePlan, ...] = ()
     removed: tuple[RemovedNote, ...] = ()
     removed_mode: RemovedMode = "suspend"
-    notetypes: tuple[int, ...] = ()  # note types changed since last sent: offered to the importer again
+    notetypes: tuple[int, ...] = ()  # note types not sent as they are now: offered to the importer
+    updated_notetypes: int = 0  # how many of them were sent before, in another version
 
     def _count(self, action: Action) -> int:
         return sum(1 for n in self.notes if n.action == action)
@@ -259,9 +260,11 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
                                                                  if e.kind == "notetype"}
     notes: dict[str, list[NotePlan]] = {}
     changed_types: dict[str, tuple[int, ...]] = {}
+    updated_types: dict[str, int] = {}
     for planned in compilation.packages:
-        changed_types[planned.plan.top_deck] = tuple(
-            nt.id for nt, _ in planned.plan.notetypes if sent.get(f"@notetype/{nt.id}") != hashes.get(f"@notetype/{nt.id}"))
+        keys = [f"@notetype/{nt.id}" for nt, _ in planned.plan.notetypes]
+        changed_types[planned.plan.top_deck] = tuple(int(k.rpartition("/")[2]) for k in keys if sent.get(k) != hashes.get(k))
+        updated_types[planned.plan.top_deck] = sum(1 for k in keys if k in sent and sent[k] != hashes.get(k))
         notes[planned.plan.top_deck] = [
             note_plan(s, built_notes.get(s.guid), state.notes.get(s.note.key), previous.get(s.note.key), force)
             for s in planned.plan.notes
@@ -273,7 +276,7 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
             removed.setdefault(top_level(candidate.deck), []).append(found)
     decks = tuple(
         DeckPlan(deck, tuple(notes.get(deck, ())), tuple(removed.get(deck, ())), removed_mode,
-                 changed_types.get(deck, ()))
+                 changed_types.get(deck, ()), updated_types.get(deck, 0))
         for deck in sorted(notes.keys() | removed.keys())
     )
     return SyncPlan(decks, removed_mode, force, hashes)
