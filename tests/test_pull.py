@@ -168,3 +168,21 @@ def test_a_cloze_edited_in_anki_is_pulled_into_its_cloze_value(project, tmp_path
         '"Delta is letter {{c1::four}}."', '"Delta is letter {{c1::four}}, after {{c2::gamma}}."')
     code, doc = sync(project, col)
     assert code == 0 and doc["applied"] is False and doc["unchanged"] == 4
+
+
+def test_pull_leaves_the_collection_file_byte_identical_and_is_refused_while_anki_holds_it(synced) -> None:
+    from anki.collection import Collection
+
+    project, col = synced
+    edit_in_anki(col, "alpha", 1, "The first letter, fixed")
+    before = digest(col)
+    code, doc = pull(project, col)
+    assert code == 0 and digest(col) == before
+    edit_in_anki(col, "alpha", 1, "The first letter, fixed again")
+    holder = Collection(str(col))
+    try:
+        result = project.run("pull", "--collection", str(col))
+    finally:
+        holder.close()
+    assert result.exit_code == 1 and "open in Anki" in result.output
+    assert "fixed again" not in (project.cards / "demo.yaml").read_text()
