@@ -348,3 +348,11 @@ def test_a_collection_failure_after_the_backup_says_where_the_backup_is(demo, mo
     assert "the disk is full; the collection was backed up before the first change: " in result.output
     assert ".colpkg" in result.output
     assert project.lock.read_bytes() == lock_before  # nothing claims the failed change was made
+
+
+def test_decomposed_unicode_is_the_same_text_anki_stores_composed(project, tmp_path) -> None:
+    project.write("demo.yaml", 'deck: Demo\ncards:\n  - id: cafe\n    q: "Cafe\u0301?"\n    a: "Cre\u0300me"\n')
+    col = empty_collection(tmp_path / "anki")
+    assert sync(project, col)[0] == 0
+    code, doc = sync(project, col)
+    assert code == 0 and doc["unchanged"] == 1 and doc["edited_in_anki"] == [] and doc["applied"] is False

@@ -1,13 +1,15 @@
 """When a collection's note says the same as the cards: the one place sameness is decided.
 
 Anki's editor writes `<b>` and `<i>` where deckgen's renderer writes `<strong>` and `<em>`, so
-those count as equal, as do `<br>`, `<br/>` and `<br />`; tags are compared as Anki compares them (ignoring case and order), and
+those count as equal, as do `<br>`, `<br/>` and `<br />`; Anki stores text in Unicode's NFC form,
+so text is compared in that form; tags are compared as Anki compares them (ignoring case and order), and
 deckgen's own `deckgen::removed` mark is left out.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable, Sequence
 
 from deckgen.identity import content_hash
@@ -20,6 +22,8 @@ _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 def normal_field(html: str) -> str:
     """The form of a field's HTML that sameness is judged on."""
+    if not html.isascii():
+        html = unicodedata.normalize("NFC", html)
     if "<" not in html:
         return html
     html = _BREAK.sub("<br>", html)
@@ -38,7 +42,7 @@ def same_fields(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def tag_set(tags: Iterable[str]) -> frozenset[str]:
     """Tags as Anki tells them apart, without deckgen's removed mark."""
-    return frozenset(t.casefold() for t in tags if t.casefold() != REMOVED_TAG)
+    return frozenset(unicodedata.normalize("NFC", t).casefold() for t in tags if t.casefold() != REMOVED_TAG)
 
 
 def has_removed_tag(tags: Iterable[str]) -> bool:
