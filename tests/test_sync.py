@@ -356,3 +356,18 @@ def test_decomposed_unicode_is_the_same_text_anki_stores_composed(project, tmp_p
     assert sync(project, col)[0] == 0
     code, doc = sync(project, col)
     assert code == 0 and doc["unchanged"] == 1 and doc["edited_in_anki"] == [] and doc["applied"] is False
+
+
+def test_rich_cards_with_code_math_and_media_sync_once_then_stay_unchanged(project, tmp_path) -> None:
+    from rich_project import write_rich
+
+    write_rich(project)
+    col = empty_collection(tmp_path / "anki")
+    code, doc = sync(project, col)
+    assert code == 0 and doc["new"] > 0, doc
+    before = digest(col)
+    code, doc = sync(project, col)
+    assert code == 0 and doc["new"] == doc["updated"] == 0 and doc["edited_in_anki"] == [], doc
+    assert doc["applied"] is False and digest(col) == before
+    code, doc = project.run("pull", "--collection", str(col)).exit_code, None
+    assert code == 0
