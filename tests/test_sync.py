@@ -371,3 +371,14 @@ def test_rich_cards_with_code_math_and_media_sync_once_then_stay_unchanged(proje
     assert doc["applied"] is False and digest(col) == before
     code, doc = project.run("pull", "--collection", str(col)).exit_code, None
     assert code == 0
+
+
+def test_a_reverse_card_or_a_new_deletion_added_in_yaml_adds_the_card(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    project.write("demo.yaml", DEMO.replace("        a: The first letter\n", "        a: The first letter\n        reverse: true\n"))
+    project.write("demo/sub.yaml", SUB.replace("{{c1::four}}.", "{{c1::four}}, {{c2::delta}}."))
+    code, doc = sync(project, col)
+    assert code == 0 and doc["updated"] == 2
+    assert len(note_of(col, "alpha")["cards"]) == 2 and len(note_of(col, "Delta")["cards"]) == 2
+    assert sync(project, col)[1]["unchanged"] == 4
