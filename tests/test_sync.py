@@ -382,3 +382,28 @@ def test_a_reverse_card_or_a_new_deletion_added_in_yaml_adds_the_card(demo) -> N
     assert code == 0 and doc["updated"] == 2
     assert len(note_of(col, "alpha")["cards"]) == 2 and len(note_of(col, "Delta")["cards"]) == 2
     assert sync(project, col)[1]["unchanged"] == 4
+
+
+def test_cards_in_a_filtered_deck_stay_there_unless_their_deck_changed_in_yaml(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    c = Collection(str(col))
+    try:
+        did = c.decks.new_filtered("Cram")
+        cram = c.decks.get(did)
+        cram["terms"] = [["deck:Demo", 100, 0]]
+        c.decks.save(cram)
+        c.sched.rebuild_filtered_deck(did)
+    finally:
+        c.close()
+    code, doc = sync(project, col)
+    assert code == 0 and doc["moved"] == 0 and doc["applied"] is False
+    project.write("demo/sub.yaml", MOVED)
+    code, doc = sync(project, col)
+    assert code == 0 and doc["moved"] == 1
+    c = Collection(str(col))
+    try:
+        assert len(c.find_cards("deck:Cram")) == 3
+        assert [c.decks.name(c.get_card(cid).did) for cid in c.find_cards("Delta*")] == ["Demo::Other"]
+    finally:
+        c.close()
