@@ -102,12 +102,11 @@ def _settle(collection: AnkiCollection, written: list[NotePlan], found: Mapping[
     return len(direct)
 
 
-def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilation, packager: Packager, *,
-               make_backup: bool = True) -> Applied:
+def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilation, packager: Packager) -> Applied:
     """Apply a plan: back up, import, settle, move, restore, remove. Nothing at all when it changes nothing."""
     if not plan.changes:
         return Applied(None, {}, 0)
-    backup = collection.backup() if make_backup else None
+    backup = collection.backup()
     try:
         return _apply(collection, plan, compilation, packager, backup)
     except CollectionError as exc:
