@@ -28,7 +28,8 @@ _NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _character(char: str) -> str:
-    names = {"\x1f": " (Anki's field separator)", "\x00": " (NUL)", "\t": " (tab)", "\n": " (line break)"}
+    names = {"\x1f": " (Anki's field separator)", "\x00": " (NUL)", "\t": " (tab)", "\n": " (line break)",
+             "\x85": " (next line)", "\u2028": " (line separator)", "\u2029": " (paragraph separator)"}
     return f"U+{ord(char):04X}{names.get(char, '')}"
 
 

@@ -22,6 +22,18 @@ BOOLEANS = {"true": True, "false": False}
 TEXT_ATTRIBUTES = {"q": "front", "a": "back", "cloze": "text", "extra": "extra", "source": "source"}
 
 
+_CLOZE_OPENER = re.compile(cloze.OPENER)
+
+
+def _unread_numbers(text: str) -> str:
+    """Explain an opener whose number Anki reads as plain text (above 65535), if the text has one."""
+    for match in _CLOZE_OPENER.finditer(text):
+        if cloze.count(match.group()) == 0:
+            shown = match.group(1) if len(match.group(1)) <= 24 else match.group(1)[:21] + "..."
+            return f" ('c{shown}': Anki reads numbers above 65535 as plain text)"
+    return ""
+
+
 class _Checker:
     """Validate one file, collecting problems instead of stopping at the first."""
 
@@ -184,7 +196,8 @@ class _Checker:
                     self.fail(found[clash][0], "cloze-and-basic", f"'{clash}' cannot be used in a cloze card")
             text = self.text(found, "cloze", True, node, where, raw)
             if text is not None and not raw and not cloze.count(text):
-                self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}")
+                self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}"
+                          + _unread_numbers(text))
             elif text is not None and not raw:
                 for code, message in cloze.mistakes(text):
                     self.fail(found["cloze"][1], code, message)
