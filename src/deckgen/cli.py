@@ -250,3 +250,64 @@ def import_(package: Path, cards_dir: Path, merge: bool, lock_path: Path | None,
     report = run_import(package, cards_dir, merge=merge, lock_path=lock_path)
     _emit("import", report.problems, report.failed, format_import(report, package.name), import_summary(report),
           fmt, quiet)
+
+
+def _collection_options(command: Callable) -> Callable:
+    """Add the options choosing the collection sync and pull work on."""
+    command = click.option(
+        "--ankiconnect", "ankiconnect", is_flag=False, flag_value="", default=None, metavar="[URL]",
+        help="Work through a running Anki's AnkiConnect add-on  [URL default: http://127.0.0.1:8765]")(command)
+    command = click.option("--base", "base", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Anki's base folder  [default: $ANKI_BASE, else the platform's]")(command)
+    command = click.option("--profile", "profile", default=None, metavar="NAME",
+                           help="Anki profile whose collection to use  [default: the only one]")(command)
+    return click.option("--collection", "collection", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="The collection file (collection.anki2) to use.")(command)
+
+
+def _print_report(lines: list[str], problems: list[str], document: str, failed: bool, fmt: str, quiet: bool) -> None:
+    """Print a sync or pull: the plan whatever happened, problems on stderr; exit 1 when it failed."""
+    if fmt == "json":
+        click.echo(document)
+    else:
+        for line in problems:
+            click.echo(line, err=True)
+        if not quiet:
+            for line in lines:
+                click.echo(line)
+    if failed:
+        click.get_current_context().exit(1)
+
+
+_text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                             help="json: one JSON document on stdout.")
+_quiet = click.option("-q", "--quiet", is_flag=True, help="Print problems only, no plan.")
+
+
+@main.command()
+@_cards_option
+@_out_option("the packages and the sync state are written to")
+@_lock_option
+@_collection_options
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing anywhere.")
+@click.option("--removed", type=click.Choice(["suspend", "delete", "keep"]), default="suspend", show_default=True,
+              help="What to do with notes whose cards left the sources.")
+@click.option("--force", is_flag=True, help="Overwrite notes edited both in Anki and in the card files.")
+@_quiet
+@_text_or_json
+def sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, collection: Path | None, profile: str | None,
+         base: Path | None, ankiconnect: str | None, dry_run: bool, removed: str, force: bool, quiet: bool,
+         fmt: str) -> None:
+    """Build, then bring the Anki collection in step with the cards.
+
+    Prints the plan per deck first. Edits made inside Anki are never overwritten silently.
+    """
+    from deckgen.commands.sync import run_sync
+    from deckgen.output.sync_report import format_sync, format_sync_json, sync_problems
+    from deckgen.sync.target import resolve_target
+
+    target = resolve_target(collection, profile, base, ankiconnect)
+    report = run_sync(cards_dir, out_dir, lock_path, target, dry_run=dry_run, removed=removed,  # type: ignore[arg-type]
+                      force=force)
+    _print_report(format_sync(report), sync_problems(report, quiet), format_sync_json(report) if fmt == "json" else "",
+                  report.failed, fmt, quiet)

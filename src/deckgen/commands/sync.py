@@ -1,0 +1,106 @@
+"""`deckgen sync`: build, then bring the collection in step with the cards, showing the plan first.
+
+Order: load and compile exactly as a build does (errors: stop before the collection is
+opened); open the collection (refused while Anki holds it); read the notes and the sync
+state; plan; with `--dry-run` stop there. Otherwise back up, apply, and only then write the
+packages, the lock file and the new sync state together, all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.commands.build import target_problems, write_failure
+from deckgen.errors import WriteError
+from deckgen.pipeline import compile_project, load_project, write_build
+from deckgen.problems import Problem, error, has_errors, sorted_problems, warning
+from deckgen.project.files import LIMITS, read_bytes
+from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.sync.apply import apply_plan, next_state
+from deckgen.sync.plan import RemovedMode, SyncPlan, plan_sync, removal_candidates
+from deckgen.sync.state import format_state, parse_state, state_path
+from deckgen.sync.target import Target, opened
+
+# Build's advice to move cards by hand: sync moves them.
+_DROPPED = frozenset({"deck-moved"})
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """A sync's plan and what came of it."""
+
+    problems: tuple[Problem, ...]
+    target: str
+    plan: SyncPlan | None = None
+    dry_run: bool = False
+    applied: bool = False
+    backup: str | None = None
+    ankiconnect: bool = False
+    direct: int = 0  # notes set directly because the importer skipped them
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
+
+
+def plan_problems(plan: SyncPlan) -> list[Problem]:
+    """Conflicts as errors and edits made in Anki as warnings, each at its card."""
+    problems = []
+    for n in plan.notes:
+        if n.action == "conflict":
+            problems.append(error(n.location, "sync-conflict",
+                                  f"card '{n.card_id}' was edited in Anki and in its card file; the collection keeps "
+                                  "Anki's text (deckgen pull brings it into the file, --force writes the file's)"))
+        elif n.action == "edited":
+            problems.append(warning(n.location, "edited-in-anki",
+                                    f"card '{n.card_id}' was edited in Anki; left as it is there "
+                                    "(deckgen pull brings the edit into its card file)"))
+    return problems
+
+
+def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Target, *, dry_run: bool = False,
+             removed: RemovedMode = "suspend", force: bool = False, now: float | None = None) -> SyncReport:
+    """Build, plan against the collection, and (unless `dry_run`) apply the plan."""
+    paths = ProjectPaths.of(cards_dir, out_dir, lock_path)
+    project = load_project(paths)
+    compilation = compile_project(project, now)
+    problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _DROPPED]
+    problems += target_problems(project, compilation)
+    state_file = state_path(paths.out_dir, target.slug)
+    if has_errors(problems):
+        return SyncReport(tuple(sorted_problems(problems)), target.label, ankiconnect=target.ankiconnect)
+    shown = display_path(state_file)
+    old_bytes, unreadable = read_bytes(state_file, shown, LIMITS.lock)
+    state, found = parse_state(old_bytes, shown)
+    problems += found
+    if unreadable is not None:  # planning falls back on the lock file, and writing it will fail visibly
+        problems.append(warning(unreadable.location, "sync-state-damaged", unreadable.message))
+    previous = project.lock.entries
+    with opened(target) as collection:
+        candidates = removal_candidates(compilation, previous, state)
+        guids = {s.guid: (state.notes[s.note.key].note_id if s.note.key in state.notes else s.note_id)
+                 for s in compilation.notes}
+        built_notes = collection.notes_by_guid(guids)
+        removed_notes = collection.notes_by_id(c.note_id for c in candidates)
+        plan = plan_sync(compilation, previous, state, built_notes, removed_notes, candidates,
+                         removed_mode=removed, force=force)
+        problems += plan_problems(plan)
+        report = SyncReport(tuple(sorted_problems(problems)), target.label, plan, dry_run,
+                            ankiconnect=target.ankiconnect)
+        if dry_run:
+            return report
+        from deckgen.anki.package import package_bytes
+
+        applied = apply_plan(collection, plan, compilation, package_bytes)
+    new_state = format_state(next_state(plan, applied.note_ids), target.label)
+    also = {state_file: new_state} if new_state != old_bytes else {}
+    backup = display_path(applied.backup) if applied.backup else None
+    try:
+        write_build(project, compilation, also=also)
+    except WriteError as exc:
+        failure = write_failure(exc, paths.out_dir)
+        return dataclasses.replace(report, problems=report.problems + (failure,), applied=plan.changes, backup=backup,
+                                   direct=applied.direct)
+    return dataclasses.replace(report, applied=plan.changes, backup=backup, direct=applied.direct)

@@ -1,0 +1,1 @@
+"""Keeping a collection in step with the cards: `deckgen sync` and `deckgen pull`."""

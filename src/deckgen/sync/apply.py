@@ -1,0 +1,141 @@
+"""Carry out a sync plan on a collection, and say what the sync state becomes.
+
+Anki's importer adds the new notes and updates the changed ones, with scheduling untouched;
+it is given a package of just those notes, so a note the plan leaves alone (edited in Anki, a
+conflict) is never offered to it. The importer skips a note whose time is not strictly newer
+than the collection's (even one equal to it), so afterwards every written note is read back
+and set directly where it still differs. Then cards are moved, restored and removed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from deckgen.anki.collection import AnkiCollection, CollectionNote
+from deckgen.model import Compilation, PackagePlan
+from deckgen.sync.compare import REMOVED_TAG, fields_hash, same_fields, tag_set
+from deckgen.sync.plan import NotePlan, SyncPlan
+from deckgen.sync.state import NoteRecord, SyncState
+
+Packager = Callable[[PackagePlan], bytes]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a plan did."""
+
+    backup: Path | None
+    note_ids: Mapping[str, int]  # each written note's id in the collection, by card key
+    direct: int  # notes whose fields or tags were set directly, the importer having skipped them
+
+
+def _packages(plan: SyncPlan, compilation: Compilation) -> list[PackagePlan]:
+    """Package plans holding only the notes the sync writes."""
+    writing = {n.key for n in plan.notes if n.writes_text}
+    plans = []
+    for planned in compilation.packages:
+        notes = tuple(s for s in planned.plan.notes if s.note.key in writing)
+        if notes:
+            plans.append(replace(planned.plan, notes=notes))
+    return plans
+
+
+def _import(collection: AnkiCollection, plans: list[PackagePlan], packager: Packager) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="deckgen-sync-"))
+    try:
+        for number, package in enumerate(plans):
+            path = folder / f"sync-{number}.apkg"
+            path.write_bytes(packager(package))
+            collection.import_package(path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _by_tag(pairs: Iterable[tuple[int, str]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for note_id, tag in pairs:
+        grouped[tag].append(note_id)
+    return grouped
+
+
+def _settle(collection: AnkiCollection, written: list[NotePlan], found: Mapping[str, CollectionNote]) -> int:
+    """Set fields and tags directly where the importer left a written note different."""
+    direct: set[int] = set()
+    add: list[tuple[int, str]] = []
+    drop: list[tuple[int, str]] = []
+    for n in written:
+        note = found.get(n.guid)
+        if note is None:
+            continue
+        if not same_fields(note.fields, n.fields):
+            collection.update_fields(note.id, n.fields)
+            direct.add(note.id)
+        wanted = tag_set(n.tags)
+        if tag_set(note.tags) != wanted:
+            have = tag_set(note.tags)
+            add += [(note.id, t) for t in n.tags if t.casefold() not in have]
+            drop += [(note.id, t) for t in note.tags if t.casefold() not in wanted and t.casefold() != REMOVED_TAG]
+            direct.add(note.id)
+    for tag, ids in _by_tag(add).items():
+        collection.add_tag(ids, tag)
+    for tag, ids in _by_tag(drop).items():
+        collection.remove_tag(ids, tag)
+    return len(direct)
+
+
+def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilation, packager: Packager, *,
+               make_backup: bool = True) -> Applied:
+    """Apply a plan: back up, import, settle, move, restore, remove. Nothing at all when it changes nothing."""
+    if not plan.changes:
+        return Applied(None, {}, 0)
+    backup = collection.backup() if make_backup else None
+    written = [n for n in plan.notes if n.writes_text]
+    _import(collection, _packages(plan, compilation), packager)
+    found = collection.notes_by_guid({n.guid: n.note_id for n in written}) if written else {}
+    direct = _settle(collection, written, found)
+    moves: dict[str, list[int]] = defaultdict(list)
+    for n in plan.notes:
+        moves[n.deck].extend(n.move)
+    for deck, cards in sorted(moves.items()):
+        if cards:
+            collection.move_cards(cards, deck)
+    restored = [n for n in plan.notes if n.restore]
+    if restored:
+        collection.unsuspend([c for n in restored for c in n.restore])
+        collection.remove_tag([n.note_id for n in restored], REMOVED_TAG)
+    removing = [r for deck in plan.decks for r in deck.to_remove]
+    if removing and plan.removed_mode == "delete":
+        collection.delete_notes([r.note_id for r in removing])
+    elif removing:
+        collection.suspend([c for r in removing for c in r.cards])
+        collection.add_tag([r.note_id for r in removing], REMOVED_TAG)
+    return Applied(backup, {n.key: found[n.guid].id for n in written if n.guid in found}, direct)
+
+
+def _written(n: NotePlan, note_id: int) -> NoteRecord:
+    return NoteRecord(n.guid, note_id, fields_hash(n.fields), tuple(sorted(tag_set(n.tags))), n.deck)
+
+
+def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
+    """The sync state after a plan was applied: what deckgen has now written into the collection."""
+    records: dict[str, NoteRecord] = {}
+    for n in plan.notes:
+        if n.action in ("new", "update", "unchanged"):
+            records[n.key] = _written(n, note_ids.get(n.key, n.note_id))
+        elif n.record is not None:  # edited in Anki, or a conflict: still what deckgen wrote last
+            records[n.key] = replace(n.record, note_id=n.note_id, deck=n.deck if n.action == "edited" else n.record.deck)
+        elif n.action == "edited":  # no state yet: the build is what the lock file says was written
+            records[n.key] = _written(n, n.note_id)
+        else:  # a conflict with no state: what was written is unknown, so it stays a conflict
+            records[n.key] = replace(_written(n, n.note_id), fields="", deck=n.deck)
+    if plan.removed_mode != "delete":
+        for deck in plan.decks:
+            for r in deck.removed:
+                old = r.record or NoteRecord(r.guid, r.note_id, "", (), r.deck)
+                records[r.key] = replace(old, note_id=r.note_id, removed=True)
+    return SyncState(records)

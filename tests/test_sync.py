@@ -1,0 +1,228 @@
+"""`deckgen sync` against real collection files: the plan's counts and what the collection holds after."""
+
+from __future__ import annotations
+
+import pytest
+from anki.collection import Collection
+from anki_helpers import study
+from sync_helpers import CHANGED, DEMO, MOVED, NOW, SUB, by_first_field, counts, digest, edit_in_anki, empty_collection, note_of, scheduling, sync
+
+
+@pytest.fixture(autouse=True)
+def same_second(monkeypatch):
+    monkeypatch.setattr("deckgen.pipeline.clock", lambda: NOW)
+
+
+@pytest.fixture
+def demo(project, tmp_path):
+    project.write("demo.yaml", DEMO)
+    project.write("demo/sub.yaml", SUB)
+    return project, empty_collection(tmp_path / "anki" / "User 1")
+
+
+def test_first_sync_fills_an_empty_collection_and_makes_a_backup(demo) -> None:
+    project, col = demo
+    code, doc = sync(project, col)
+    assert code == 0, doc
+    assert counts(doc) == {"new": 4, "updated": 0, "unchanged": 0, "moved": 0, "removed": 0, "conflicts": 0}
+    notes = by_first_field(col)
+    assert sorted(notes) == ["Delta is letter {{c1::four}}.", "What is alpha?", "What is beta?", "What is gamma?"]
+    assert notes["What is beta?"]["fields"][1] == "The <strong>second</strong> letter"
+    assert notes["What is beta?"]["tags"] == ["demo", "greek"]
+    assert notes["Delta is letter {{c1::four}}."]["decks"] == ["Demo::Sub"]
+    assert doc["backup"] and (project.root / doc["backup"]).is_file()
+    assert list((col.parent / "backups").glob("*.colpkg"))
+    assert project.package("demo.apkg").is_file() and project.lock.is_file()
+    assert list((project.build_dir / "sync").glob("*.json"))
+
+
+def test_a_sync_with_nothing_to_change_writes_nothing(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    before = digest(col)
+    backups = sorted((col.parent / "backups").iterdir())
+    code, doc = sync(project, col)
+    assert code == 0
+    assert counts(doc) == {"new": 0, "updated": 0, "unchanged": 4, "moved": 0, "removed": 0, "conflicts": 0}
+    assert doc["applied"] is False and doc["backup"] is None
+    assert digest(col) == before
+    assert sorted((col.parent / "backups").iterdir()) == backups
+
+
+def _study_alpha(col) -> int:
+    c = Collection(str(col))
+    try:
+        card = study(c, "Demo")
+        study(c, "Demo", ease=4)
+        return card.id
+    finally:
+        c.close()
+
+
+def test_edit_add_remove_and_move_in_one_second_keep_every_studied_card(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    studied = {n["fields"][0]: n["cards"][0] for n in by_first_field(col).values()}
+    _study_alpha(col)
+    before = {front: scheduling(col, cid) for front, cid in studied.items()}
+    assert any(s[2] for s in before.values())  # something was studied
+    project.write("demo.yaml", CHANGED)
+    project.write("demo/sub.yaml", MOVED)
+    code, doc = sync(project, col)
+    assert code == 0, doc
+    assert counts(doc) == {"new": 1, "updated": 1, "unchanged": 1, "moved": 1, "removed": 1, "conflicts": 0}
+    notes = by_first_field(col)
+    assert notes["What is alpha?"]["fields"][1] == "The very first letter"
+    assert notes["What is epsilon?"]["decks"] == ["Demo"]
+    assert notes["Delta is letter {{c1::four}}."]["decks"] == ["Demo::Other"]
+    gamma = notes["What is gamma?"]
+    assert gamma["suspended"] == [True] and "deckgen::removed" in gamma["tags"]
+    for front, cid in studied.items():
+        assert scheduling(col, cid) == before[front], front
+    code, doc = sync(project, col)
+    assert counts(doc) == {"new": 0, "updated": 0, "unchanged": 4, "moved": 0, "removed": 0, "conflicts": 0}
+
+
+def test_a_removed_card_that_comes_back_is_unsuspended_and_untagged(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    project.write("demo.yaml", CHANGED)
+    sync(project, col)
+    project.write("demo.yaml", DEMO)
+    code, doc = sync(project, col)
+    assert code == 0 and doc["restored"] == 1
+    gamma = note_of(col, "gamma")
+    assert gamma["suspended"] == [False] and "deckgen::removed" not in gamma["tags"]
+    assert note_of(col, "epsilon")["suspended"] == [True]
+
+
+def test_removed_delete_deletes_and_keep_leaves_them(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col, "--removed", "keep")
+    assert code == 0 and doc["removed"] == 0
+    assert note_of(col, "gamma")["suspended"] == [False]
+    code, doc = sync(project, col, "--removed", "delete")
+    assert code == 0 and doc["removed"] == 1
+    assert not [front for front in by_first_field(col) if "gamma" in front]
+
+
+def test_an_edit_in_anki_alone_is_kept_and_reported(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    edit_in_anki(col, "alpha", 1, "The first letter (fixed in Anki)")
+    code, doc = sync(project, col)
+    assert code == 0
+    assert [e["id"] for e in doc["edited_in_anki"]] == ["alpha"]
+    assert note_of(col, "alpha")["fields"][1] == "The first letter (fixed in Anki)"
+
+
+def test_an_edit_in_anki_and_in_yaml_is_a_conflict_the_anki_text_survives_and_force_overwrites(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    edit_in_anki(col, "alpha", 1, "The first letter (fixed in Anki)")
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col)
+    assert code == 1
+    assert doc["conflicts"] == [{"id": "alpha", "file": "cards/demo.yaml", "line": 4}]
+    assert doc["new"] == 1 and doc["removed"] == 1  # everything else applied
+    assert note_of(col, "alpha")["fields"][1] == "The first letter (fixed in Anki)"
+    code, doc = sync(project, col)  # still a conflict the next time
+    assert code == 1 and len(doc["conflicts"]) == 1
+    code, doc = sync(project, col, "--force")
+    assert code == 0 and doc["updated"] == 1 and doc["conflicts"] == []
+    assert note_of(col, "alpha")["fields"][1] == "The very first letter"
+    code, doc = sync(project, col)
+    assert code == 0 and doc["unchanged"] == 4
+
+
+def test_a_conflict_without_sync_state_is_found_from_the_lock_file(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    for state in (project.build_dir / "sync").glob("*.json"):
+        state.unlink()
+    edit_in_anki(col, "alpha", 1, "The first letter (fixed in Anki)")
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col)
+    assert code == 1 and [c["id"] for c in doc["conflicts"]] == ["alpha"]
+    assert note_of(col, "alpha")["fields"][1] == "The first letter (fixed in Anki)"
+    code, doc = sync(project, col)
+    assert code == 1 and [c["id"] for c in doc["conflicts"]] == ["alpha"]
+
+
+def test_dry_run_changes_nothing_anywhere(demo) -> None:
+    project, col = demo
+    before = digest(col)
+    code, doc = sync(project, col, "--dry-run")
+    assert code == 0 and doc["dry_run"] is True and doc["new"] == 4
+    assert digest(col) == before
+    assert not project.build_dir.exists() and not project.lock.exists()
+    assert not (col.parent / "backups").exists()
+
+
+def test_a_collection_held_open_is_refused_with_nothing_changed(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    project.write("demo.yaml", CHANGED)
+    holder = Collection(str(col))
+    try:
+        lock_before = project.lock.read_bytes()
+        result = project.run("sync", "--collection", str(col))
+        assert result.exit_code == 1
+        assert "open in Anki" in result.output and len(result.output.strip().splitlines()) == 1
+        assert project.lock.read_bytes() == lock_before
+    finally:
+        holder.close()
+    assert note_of(col, "alpha")["fields"][1] == "The first letter"
+
+
+def test_bad_input_is_reported_and_the_collection_not_opened(demo) -> None:
+    project, col = demo
+    project.write("demo.yaml", DEMO + "      - id: alpha\n        q: again\n        a: dup\n")
+    holder = Collection(str(col))  # opening it would be refused: it must not be tried
+    try:
+        result = project.run("sync", "--collection", str(col))
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "cards/demo.yaml:" in result.output and "open in Anki" not in result.output
+
+
+def test_text_output_shows_the_plan_per_deck(demo) -> None:
+    project, col = demo
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 0, result.output
+    assert "  Demo: 4 new, 0 updated, 0 unchanged, 0 moved, 0 removed (suspended), 0 conflicts" in result.output
+    assert "backup: " in result.output
+
+
+def test_bad_usage_exits_2(demo) -> None:
+    project, col = demo
+    result = project.run("sync", "--collection", str(col), "--profile", "User 1")
+    assert result.exit_code == 2
+    result = project.run("sync", "--collection", str(col), "--removed", "burn")
+    assert result.exit_code == 2
+
+
+def test_a_yaml_edit_reaches_a_note_whose_time_equals_the_packages(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    c = Collection(str(col))
+    try:  # the importer skips a note whose time equals the package's, even with "update always"
+        c.db.execute("update notes set mod = ?", int(NOW) + 1)
+    finally:
+        c.close()
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col)
+    assert code == 0 and doc["updated"] == 1
+    assert note_of(col, "alpha")["fields"][1] == "The very first letter"
+
+
+def test_a_tag_edit_in_yaml_reaches_the_collection(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    project.write("demo.yaml", DEMO.replace("tags: [greek]", "tags: [letters]"))
+    code, doc = sync(project, col)
+    assert code == 0 and doc["updated"] == 1
+    assert note_of(col, "beta")["tags"] == ["demo", "letters"]
