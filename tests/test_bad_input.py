@@ -302,7 +302,7 @@ def test_card_file_names_are_escaped_and_need_not_be_utf8(project: Project) -> N
     assert sorted(p["path"] for p in as_json["problems"]) == ["cards/caf\\xe9.yaml", "cards/" + forged]
 
 
-@pytest.mark.parametrize("template", ["x://{nope}", "x://{path", "x://}", "x://{0}"])
+@pytest.mark.parametrize("template", ["x://{nope}", "x://{path", "x://}", "x://{0}", "x://{path.x}", "x://{line[0]}"])
 def test_a_broken_editor_url_template_is_bad_usage(project: Project, template: str) -> None:
     _good(project)
     result = project.run("preview", "--editor-url", template)

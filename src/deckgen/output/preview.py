@@ -52,6 +52,8 @@ def editor_url_problem(template: str) -> str | None:
         return f"unknown field {exc} in --editor-url; use {{path}}, {{line}} and {{col}}"
     except ValueError as exc:
         return f"--editor-url is not a valid template ({exc}); write braces as {{{{ and }}}}"
+    except (AttributeError, TypeError):  # `{path.x}`, `{line[0]}`: str.format looks inside the values
+        return "--editor-url fields take no attributes or indexes; use {path}, {line} and {col}"
     return None
 
 
