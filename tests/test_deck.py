@@ -121,3 +121,19 @@ def test_country_and_year_tags_are_set_per_card_never_per_file() -> None:
         header = re.search(r"^tags: \[(.*)\]$", path.read_text(encoding="utf-8"), re.M)
         file_tags = header.group(1).split(", ") if header else []
         assert [t for t in file_tags if t.startswith(("country::", "year::"))] == [], path.name
+
+
+def test_every_person_with_a_chinese_name_gets_pinyin_somewhere(deck_cards) -> None:
+    # "Xu Wei (徐伟" must appear at least once as "Xu Wei (徐伟, Xú Wěi)": pinyin for every person or none.
+    texts = [" ".join(filter(None, (c.front, c.back, c.text, c.extra, c.source))) for c in deck_cards]
+    people = {tag.split("::", 1)[1] for c in deck_cards for tag in c.tags if tag.startswith("person::")}
+    checked = 0
+    for slug in sorted(people):
+        name = " ".join(part.capitalize() for part in slug.split("-"))
+        hanzi = {m for t in texts for m in re.findall(rf"{name} \(([\u4e00-\u9fff]+)", t)}
+        if not hanzi:
+            continue  # no Chinese name in the deck (Jim Keller, @mackler, Yuxin Wu)
+        checked += 1
+        with_pinyin = [t for t in texts for h in hanzi if re.search(rf"{name} \({h}, [A-Z][^)]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", t)]
+        assert with_pinyin, name
+    assert checked >= 12

@@ -179,3 +179,13 @@ def test_the_project_note_type_exists_with_its_fields_and_templates(imported) ->
     # The second template shows only the Chinese field: without it, the note has one card.
     assert sorted(_cards(imported, "MLIR", exact=True)) == [0]
     assert "Which term, in English?" in _cards(imported, "Operator fusion")[1].question()
+
+
+def test_the_source_distribution_carries_the_examples_but_not_their_build() -> None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    hatch = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    assert "examples" in hatch["targets"]["sdist"]["only-include"]
+    assert "examples/build" in hatch["exclude"]
