@@ -107,3 +107,16 @@ def scheduling(collection: Path, card_id: int) -> tuple:
         return (card.ivl, card.due, card.reps, card.lapses, card.type, revlog)
     finally:
         col.close()
+
+
+def tag_in_anki(collection: Path, needle: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+    """Add and remove tags of one note as the user would in Anki's browser."""
+    col = Collection(str(collection))
+    try:
+        (nid,) = [nid for nid in col.find_notes("") if needle in col.get_note(nid).fields[0]]
+        for tag in add:
+            col.tags.bulk_add([nid], tag)
+        for tag in remove:
+            col.tags.bulk_remove([nid], tag)
+    finally:
+        col.close()

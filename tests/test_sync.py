@@ -226,3 +226,45 @@ def test_a_tag_edit_in_yaml_reaches_the_collection(demo) -> None:
     code, doc = sync(project, col)
     assert code == 0 and doc["updated"] == 1
     assert note_of(col, "beta")["tags"] == ["demo", "letters"]
+
+
+def test_the_profile_is_found_in_ankis_folder(demo, monkeypatch, tmp_path) -> None:
+    project, col = demo
+    monkeypatch.setenv("ANKI_BASE", str(col.parent.parent))
+    result = project.run("sync", "--format", "json")
+    assert result.exit_code == 0, result.output
+    empty_collection(col.parent.parent / "User 2")
+    result = project.run("sync")
+    assert result.exit_code == 1
+    assert "several Anki profiles" in result.output and "User 1, User 2" in result.output
+    result = project.run("sync", "--profile", "User 2", "--format", "json")
+    assert result.exit_code == 0 and '"new": 4' in result.output
+    result = project.run("sync", "--profile", "Nobody")
+    assert result.exit_code == 1 and "no Anki profile 'Nobody'" in result.output
+    result = project.run("sync", "--base", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and "no Anki folder" in result.output
+
+
+def test_a_missing_collection_file_is_one_line_and_nothing_is_created(demo, tmp_path) -> None:
+    project, _ = demo
+    missing = tmp_path / "none" / "collection.anki2"
+    result = project.run("sync", "--collection", str(missing))
+    assert result.exit_code == 1 and "no Anki collection at" in result.output
+    assert not missing.exists() and not project.lock.exists()
+
+
+def test_without_ankis_backend_the_message_names_the_install_command(demo, monkeypatch) -> None:
+    import builtins
+
+    project, col = demo
+    real_import = builtins.__import__
+
+    def no_anki(name, *args, **kwargs):
+        if name == "anki" or name.startswith("anki."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_anki)
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 1
+    assert "pip install 'deckgen-anki[import]'" in result.output

@@ -311,3 +311,24 @@ def sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, collection: Pat
                       force=force)
     _print_report(format_sync(report), sync_problems(report, quiet), format_sync_json(report) if fmt == "json" else "",
                   report.failed, fmt, quiet)
+
+
+@main.command()
+@_cards_option
+@_out_option("the sync state is kept in")
+@_lock_option
+@_collection_options
+@click.option("--dry-run", is_flag=True, help="Print each edit (file:line: old -> new); write nothing.")
+@_quiet
+@_text_or_json
+def pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, collection: Path | None, profile: str | None,
+         base: Path | None, ankiconnect: str | None, dry_run: bool, quiet: bool, fmt: str) -> None:
+    """Write edits made inside Anki back into the card files, every other byte kept."""
+    from deckgen.commands.pull import run_pull
+    from deckgen.output.sync_report import format_pull, format_pull_json, sync_problems
+    from deckgen.sync.target import resolve_target
+
+    target = resolve_target(collection, profile, base, ankiconnect)
+    report = run_pull(cards_dir, out_dir, lock_path, target, dry_run=dry_run)
+    _print_report(format_pull(report), sync_problems(report, quiet), format_pull_json(report) if fmt == "json" else "",
+                  report.failed, fmt, quiet)

@@ -78,7 +78,8 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     if unreadable is not None:  # planning falls back on the lock file, and writing it will fail visibly
         problems.append(warning(unreadable.location, "sync-state-damaged", unreadable.message))
     previous = project.lock.entries
-    with opened(target) as collection:
+    # A dry run reads a copy: opening the file itself would upgrade an older collection's schema.
+    with opened(target, read_only=dry_run) as collection:
         candidates = removal_candidates(compilation, previous, state)
         guids = {s.guid: (state.notes[s.note.key].note_id if s.note.key in state.notes else s.note_id)
                  for s in compilation.notes}

@@ -9,8 +9,13 @@ from deckgen.output.report import format_problems, problem_record
 from deckgen.problems import printable
 
 if TYPE_CHECKING:  # only for annotations
+    from deckgen.commands.pull import PullReport
     from deckgen.commands.sync import SyncReport
     from deckgen.sync.plan import DeckPlan
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _deck_line(deck: DeckPlan, removed_mode: str) -> str:
@@ -21,8 +26,7 @@ def _deck_line(deck: DeckPlan, removed_mode: str) -> str:
     parts.append(f"{len(deck.to_remove) if removed_mode != 'keep' else 0} {verb}")
     if removed_mode == "keep" and deck.removed:
         parts.append(f"{len(deck.removed)} removed kept")
-    conflicts = len(deck.conflicts)
-    parts.append(f"{conflicts} conflict" + ("" if conflicts == 1 else "s"))
+    parts.append(_plural(len(deck.conflicts), "conflict"))
     if deck.edited:
         parts.append(f"{len(deck.edited)} edited in Anki")
     return f"  {deck.deck}: " + ", ".join(parts)
@@ -44,9 +48,10 @@ def format_sync(report: SyncReport) -> list[str]:
             lines.append(f"backup: {report.backup}")
         elif report.ankiconnect:
             lines.append("backup: none made through AnkiConnect; Anki's desktop app keeps its own backups")
-        lines.append("applied" + (f" ({report.direct} notes set directly)" if report.direct else ""))
+        direct = f" ({_plural(report.direct, 'note')} set directly: the importer skips notes not newer)"
+        lines.append("applied to the collection" + (direct if report.direct else ""))
     if plan.conflicts:
-        lines.append(f"{len(plan.conflicts)} conflicts left: run deckgen pull to keep Anki's text, "
+        lines.append(f"{_plural(len(plan.conflicts), 'conflict')} left: run deckgen pull to keep Anki's text, "
                      "or deckgen sync --force to keep the card files'")
     return [printable(line) for line in lines]
 
@@ -89,6 +94,39 @@ def format_sync_json(report: SyncReport) -> str:
     return json.dumps(sync_document(report), ensure_ascii=False, indent=2)
 
 
-def sync_problems(report: SyncReport, quiet: bool) -> list[str]:
+def sync_problems(report: SyncReport | PullReport, quiet: bool) -> list[str]:
     """The problems, compiler-style, for stderr."""
     return format_problems(report.problems, quiet)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_pull(report: PullReport) -> list[str]:
+    """Each value rewritten (or that would be), then a count."""
+    lines = [f"{e.location}: {e.key}: {_short(e.old)!r} -> {_short(e.new)!r}" for e in report.edits]
+    lines += [f"{n.card.location}: tags: {' '.join(n.card.tags) or '(none)'} -> {' '.join(n.tags) or '(none)'}"
+              for n in report.notes if n.tags is not None]
+    files = len({n.card.file for n in report.notes})
+    verb = "would write" if report.dry_run else "wrote"
+    if not report.notes:
+        lines.append("nothing to pull: no card was edited in Anki")
+    else:
+        lines.append(f"{verb} the Anki edits of {_plural(len(report.notes), 'note')} into "
+                     f"{_plural(files, 'card file')}" + (" (dry run: nothing was changed)" if report.dry_run else ""))
+    return [printable(line) for line in lines]
+
+
+def format_pull_json(report: PullReport) -> str:
+    """A pull as one JSON document."""
+    document = {
+        "command": "pull", "ok": not report.failed, "dry_run": report.dry_run, "wrote": report.wrote,
+        "edits": [{"id": e.card_id, "file": e.location.path, "line": e.location.line, "key": e.key, "old": e.old,
+                   "new": e.new} for e in report.edits],
+        "tags": [{"id": n.card.id, "file": n.card.location.path, "line": n.card.location.line, "old": list(n.card.tags),
+                  "new": list(n.tags)} for n in report.notes if n.tags is not None],
+        "problems": [problem_record(p) for p in report.problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)

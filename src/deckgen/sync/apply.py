@@ -70,8 +70,8 @@ def _settle(collection: AnkiCollection, written: list[NotePlan], found: Mapping[
     drop: list[tuple[int, str]] = []
     for n in written:
         note = found.get(n.guid)
-        if note is None:
-            continue
+        if note is None or len(note.fields) != len(n.fields):
+            continue  # not added (another note type holds its GUID): the importer said why
         if not same_fields(note.fields, n.fields):
             collection.update_fields(note.id, n.fields)
             direct.add(note.id)
@@ -136,6 +136,5 @@ def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
     if plan.removed_mode != "delete":
         for deck in plan.decks:
             for r in deck.removed:
-                old = r.record or NoteRecord(r.guid, r.note_id, "", (), r.deck)
-                records[r.key] = replace(old, note_id=r.note_id, removed=True)
+                records[r.key] = replace(r.record, note_id=r.note_id, removed=True)
     return SyncState(records)

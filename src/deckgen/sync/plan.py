@@ -58,7 +58,7 @@ class RemovedNote:
     cards: tuple[int, ...]
     guid: str
     done: bool  # already suspended and marked (nothing left to do under --removed suspend)
-    record: NoteRecord | None = None
+    record: NoteRecord  # what deckgen last wrote into it
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,8 @@ def _written_by_lock(stamped: StampedNote, entry: LockEntry | None, note: Collec
 def _action(stamped: StampedNote, note: CollectionNote, record: NoteRecord | None, entry: LockEntry | None,
             force: bool) -> Action:
     built = stamped.note
+    if _kind_conflict(note, stamped):
+        return "conflict"  # its note type was changed in Anki: nothing can be written into it, even forced
     if same_fields(note.fields, built.fields) and tag_set(note.tags) == tag_set(built.card.tags):
         return "unchanged"
     if record is not None:
@@ -197,6 +199,10 @@ def _action(stamped: StampedNote, note: CollectionNote, record: NoteRecord | Non
     if not in_yaml:
         return "edited"
     return "update" if force else "conflict"
+
+
+def _kind_conflict(note: CollectionNote, stamped: StampedNote) -> bool:
+    return note.notetype_id != stamped.note.notetype_id or len(note.fields) != len(stamped.note.fields)
 
 
 def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRecord | None,
@@ -222,8 +228,10 @@ def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote |
     if note.guid is not None and note.guid != expected:
         return None  # the id now belongs to some other note
     done = has_removed_tag(note.tags) and all(c.suspended for c in note.cards)
-    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards), expected, done,
-                       candidate.record)
+    # Without a record, the note as it is now counts as what deckgen wrote (the lock file says it did).
+    record = candidate.record or NoteRecord(expected, note.id, fields_hash(note.fields), tuple(sorted(tag_set(note.tags))),
+                                            candidate.deck)
+    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards), expected, done, record)
 
 
 def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state: SyncState,
