@@ -443,3 +443,24 @@ def test_an_import_from_a_package_with_control_characters_in_its_name_gives_read
     (card_file,) = project.cards.glob("*.yaml")
     assert "odd\\x01\\x7f\\ufeff\\Lname.apkg" in card_file.read_text(encoding="utf-8").splitlines()[0]
     assert project.run("build").exit_code == 0
+
+
+def test_the_preview_runs_no_card_script_unless_asked(project: Project) -> None:
+    from browser import dump_dom
+
+    # format: html text is what `deckgen import` makes of a stranger's package.
+    project.write("deck.yaml", """\
+        deck: Demo
+        cards:
+          - id: s
+            format: html
+            q: "<script>document.documentElement.setAttribute('data-ran-script', 'yes')</script>Question"
+            a: "<img src='x.png' onerror=\\"document.documentElement.setAttribute('data-ran-handler', 'yes')\\">Answer"
+    """)
+    ran = {}
+    for flag in ((), ("--run-card-scripts",)):
+        assert project.run("preview", *flag).exit_code == 0
+        dom = dump_dom(project.build_dir / "preview.html")
+        root = dom[dom.index("<html"): dom.index(">", dom.index("<html"))]
+        ran[flag] = ("data-ran-script" in root, "data-ran-handler" in root)
+    assert ran == {(): (False, False), ("--run-card-scripts",): (True, True)}
