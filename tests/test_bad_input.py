@@ -402,3 +402,65 @@ def test_a_damaged_lock_line_and_a_same_second_edit_still_reach_anki(project: Pr
     assert "0 new, 1 changed, 0 unchanged" in result.stdout
     import_package(collection, project.package())
     assert notes_by_front(collection)["Question a?"].fields[1] == "Edited"
+
+
+# Found while writing the fuzz properties (tests/test_fuzz.py): lock lines that did not survive
+# a build, and a comment that made an imported card file unreadable.
+
+@pytest.mark.parametrize("deck", ["#1 Topic", "<<<<<<< Conflicted", "=======", "|||||||x", ">>>>>>> x"])
+def test_a_deck_named_like_a_comment_or_conflict_marker_keeps_its_lock_lines(project: Project, deck: str) -> None:
+    _good(project, deck=f'"{deck}"')
+    assert project.run("build").exit_code == 0
+    (project.build_dir / ".deckgen-cache").unlink()  # read the lock file itself, not what the cache remembers
+    result = project.run("build")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert "0 new, 0 changed, 1 unchanged" in result.stdout
+
+
+def test_a_note_type_name_with_a_tab_or_line_separator_keeps_its_lock_line(project: Project) -> None:
+    definition = {"name": "Tab\there\u2028too", "id": 1600000000001, "type": 0, "flds": [{"name": "Front"}, {"name": "Back"}],
+                  "tmpls": [{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{Back}}"}], "css": ""}
+    (project.root / "notetypes").mkdir()
+    (project.root / "notetypes" / "odd.json").write_text(json.dumps(definition), encoding="utf-8")
+    project.write("deck.yaml", 'deck: Demo\nnotetype: "Tab\\there\\u2028too"\ncards:\n'
+                               "  - id: a\n    fields: {Front: Question?, Back: Answer}\n")
+    assert project.run("build").exit_code == 0
+    (project.build_dir / ".deckgen-cache").unlink()
+    result = project.run("build")
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    assert "0 new, 0 changed, 1 unchanged" in result.stdout
+
+
+def test_an_import_from_a_package_with_control_characters_in_its_name_gives_readable_card_files(
+        project: Project, tmp_path: Path) -> None:
+    built = Project(tmp_path / "built")
+    _good(built)
+    assert built.run("build").exit_code == 0
+    odd = tmp_path / "odd\x01\x7f\ufeff\u2028name.apkg"  # the name goes into each card file's header comment
+    odd.write_bytes(built.package().read_bytes())
+    result = project.run("import", str(odd))
+    assert result.exit_code == 0, result.output
+    (card_file,) = project.cards.glob("*.yaml")
+    assert "odd\\x01\\x7f\\ufeff\\Lname.apkg" in card_file.read_text(encoding="utf-8").splitlines()[0]
+    assert project.run("build").exit_code == 0
+
+
+def test_the_preview_runs_no_card_script_unless_asked(project: Project) -> None:
+    from browser import dump_dom
+
+    # format: html text is what `deckgen import` makes of a stranger's package.
+    project.write("deck.yaml", """\
+        deck: Demo
+        cards:
+          - id: s
+            format: html
+            q: "<script>document.documentElement.setAttribute('data-ran-script', 'yes')</script>Question"
+            a: "<img src='x.png' onerror=\\"document.documentElement.setAttribute('data-ran-handler', 'yes')\\">Answer"
+    """)
+    ran = {}
+    for flag in ((), ("--run-card-scripts",)):
+        assert project.run("preview", *flag).exit_code == 0
+        dom = dump_dom(project.build_dir / "preview.html")
+        root = dom[dom.index("<html"): dom.index(">", dom.index("<html"))]
+        ran[flag] = ("data-ran-script" in root, "data-ran-handler" in root)
+    assert ran == {(): (False, False), ("--run-card-scripts",): (True, True)}

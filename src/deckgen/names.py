@@ -59,6 +59,15 @@ def deck_name_problem(name: str) -> tuple[str, str] | None:
     return None
 
 
+def namespace_problem(namespace: str) -> tuple[str, str] | None:
+    """Say why text cannot be a namespace (it starts every card key in the lock file), or None."""
+    found = _NOT_IN_NAMES.search(namespace)
+    if found is None:
+        return None
+    return "namespace-character", (f"namespace contains the control character {_character(found.group())}; "
+                                   "it would break the lock file's lines")
+
+
 def tag_problem(tag: str) -> tuple[str, str] | None:
     """Say why text cannot be an Anki tag, as (code, message); None for a good one."""
     if not tag.strip():

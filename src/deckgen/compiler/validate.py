@@ -9,7 +9,7 @@ from typing import Iterable
 from deckgen import cloze
 from deckgen.compiler.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 from deckgen.model import Card, CardKind, Position
-from deckgen.names import DECK_SEPARATOR, deck_name_problem, tag_problem, text_character_problem
+from deckgen.names import DECK_SEPARATOR, deck_name_problem, namespace_problem, tag_problem, text_character_problem
 from deckgen.problems import Location, Problem, error, warning
 
 FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format", "namespace")
@@ -283,6 +283,10 @@ class _Checker:
         cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at, defaults) for node in cards_node.items]
         valid = tuple(card for card in cards if card is not None) if deck else ()
         namespace = self.text(found, "namespace", False, root, "the file")
+        bad_namespace = None if namespace is None else namespace_problem(namespace)
+        if bad_namespace is not None:
+            self.fail(found["namespace"][1], *bad_namespace)
+            return ()
         # Rare (a renamed top-level deck), so cards are made first and only then re-scoped.
         return tuple(card._replace(namespace=namespace) for card in valid) if namespace else valid
 
