@@ -8,6 +8,7 @@ from an imported package may hold) run only when asked for (`run_card_scripts`),
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import mimetypes
@@ -17,7 +18,7 @@ from base64 import b64encode
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from deckgen.anki.notetypes import NoteTypes
 from deckgen.anki.templates import CardView, TemplateError, card_views
@@ -38,10 +39,15 @@ class LinkStyle:
 
     def href(self, file: str, line: int, col: int) -> str:
         """Link to a line of a card file (given by its real path)."""
-        source = Path(file)
         if self.editor_url:
-            return self.editor_url.format(path=source.as_posix(), line=line, col=col)
-        return Path(os.path.relpath(source, self.page_dir.resolve())).as_posix()
+            return self.editor_url.format(path=Path(file).as_posix(), line=line, col=col)
+        return self._relative(file)
+
+    @functools.cached_property
+    def _relative(self) -> Callable[[str], str]:
+        # One page links many cards of few files: each file's relative path is worked out once.
+        page_dir = self.page_dir.resolve()
+        return functools.lru_cache(maxsize=None)(lambda file: Path(os.path.relpath(Path(file), page_dir)).as_posix())
 
 
 def editor_url_problem(template: str) -> str | None:
