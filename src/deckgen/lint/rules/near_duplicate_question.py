@@ -78,22 +78,11 @@ def _by_signature(j: int, sets: list[frozenset[str]], signature: int, by_signatu
                   sizes: list[int], smallest: int) -> list[int]:
     """Find the sets within sets[j] of at least `smallest` members by looking up each candidate's hash."""
     members = list(sets[j])
-    hashes = [hash(member) for member in members]
     hits: list[tuple[int, tuple[int, ...]]] = []  # (hash, members removed) of each subset some set has
-
-    def remove(value: int, start: int, removed: tuple[int, ...], more: int) -> None:
-        # Remove one more member after `start`; recurse while more may go, test the last level in a loop.
-        for n in range(start, len(members)):
-            smaller = value ^ hashes[n]
-            if smaller in by_signature:
-                hits.append((smaller, removed + (n,)))
-            if more > 1:
-                remove(smaller, n + 1, removed + (n,), more - 1)
-
     if signature in by_signature:
         hits.append((signature, ()))
     if sizes[j] > smallest:
-        remove(signature, 0, (), sizes[j] - smallest)
+        _remove_more(signature, [hash(member) for member in members], 0, (), sizes[j] - smallest, by_signature, hits)
     found: list[int] = []
     for value, removed in hits:
         for i in by_signature[value]:
@@ -102,6 +91,21 @@ def _by_signature(j: int, sets: list[frozenset[str]], signature: int, by_signatu
                     and sets[i].isdisjoint([members[n] for n in removed])):
                 found.append(i)
     return found
+
+
+def _remove_more(value: int, hashes: list[int], start: int, removed: tuple[int, ...], more: int,
+                 by_signature: dict[int, list[int]], hits: list[tuple[int, tuple[int, ...]]]) -> None:
+    """Remove one more member (from `start` on) from the set hashed `value`; note the subsets some set has.
+
+    A plain function, not a closure: a recursive closure is a reference cycle, garbage that only
+    the cyclic collector (paused during a run) would free.
+    """
+    for n in range(start, len(hashes)):
+        smaller = value ^ hashes[n]
+        if smaller in by_signature:
+            hits.append((smaller, removed + (n,)))
+        if more > 1:
+            _remove_more(smaller, hashes, n + 1, removed + (n,), more - 1, by_signature, hits)
 
 
 def check(data: LintInput, settings: LintSettings) -> Iterator[Finding]:
