@@ -153,3 +153,36 @@ def test_pull_through_ankiconnect(synced) -> None:
         holder.close()
     assert result.exit_code == 0, result.output
     assert "'The first letter, fixed'" in (project.cards / "demo.yaml").read_text()
+
+
+def test_a_cloze_edited_in_anki_is_pulled_into_its_cloze_value(project, tmp_path) -> None:
+    project.write("demo.yaml", DEMO)
+    project.write("demo/sub.yaml", SUB)
+    col = empty_collection(tmp_path / "anki")
+    sync(project, col)
+    edit_in_anki(col, "Delta", 0, "Delta is letter {{c1::four}}, after {{c2::gamma}}.")
+    code, doc = pull(project, col)
+    assert code == 0, doc
+    assert (project.cards / "demo" / "sub.yaml").read_text() == SUB.replace(
+        "    ", "", 1).replace("\n    ", "\n").replace(
+        '"Delta is letter {{c1::four}}."', '"Delta is letter {{c1::four}}, after {{c2::gamma}}."')
+    code, doc = sync(project, col)
+    assert code == 0 and doc["applied"] is False and doc["unchanged"] == 4
+
+
+def test_pull_leaves_the_collection_file_byte_identical_and_is_refused_while_anki_holds_it(synced) -> None:
+    from anki.collection import Collection
+
+    project, col = synced
+    edit_in_anki(col, "alpha", 1, "The first letter, fixed")
+    before = digest(col)
+    code, doc = pull(project, col)
+    assert code == 0 and digest(col) == before
+    edit_in_anki(col, "alpha", 1, "The first letter, fixed again")
+    holder = Collection(str(col))
+    try:
+        result = project.run("pull", "--collection", str(col))
+    finally:
+        holder.close()
+    assert result.exit_code == 1 and "open in Anki" in result.output
+    assert "fixed again" not in (project.cards / "demo.yaml").read_text()

@@ -19,6 +19,7 @@ def render(text: str) -> str:
     ("The first letter (fixed)", "The first letter (fixed)"),
     ("a &amp; b &lt;c&gt;", "a & b <c>"),
     ("x<br>y", "x\ny"),
+    ("x<br />y<BR/>z", "x\ny\nz"),
     ("The <b>second</b> letter", "The **second** letter"),
     ("The <strong>second</strong> letter", "The **second** letter"),
     ("<i>it</i> is", "*it* is"),

@@ -172,6 +172,8 @@ def test_a_collection_held_open_is_refused_with_nothing_changed(demo) -> None:
         assert result.exit_code == 1
         assert "open in Anki" in result.output and len(result.output.strip().splitlines()) == 1
         assert project.lock.read_bytes() == lock_before
+        code, doc = sync(project, col)
+        assert code == 1 and doc["ok"] is False and "open in Anki" in doc["error"]
     finally:
         holder.close()
     assert note_of(col, "alpha")["fields"][1] == "The first letter"
@@ -268,3 +270,81 @@ def test_without_ankis_backend_the_message_names_the_install_command(demo, monke
     result = project.run("sync", "--collection", str(col))
     assert result.exit_code == 1
     assert "pip install 'deckgen-anki[import]'" in result.output
+
+
+def test_json_has_every_documented_key(demo) -> None:
+    project, col = demo
+    code, doc = sync(project, col, "--dry-run")
+    assert code == 0
+    for key in ("new", "updated", "unchanged", "moved", "removed", "conflicts", "dry_run", "backup", "restored",
+                "edited_in_anki", "decks", "applied", "problems"):
+        assert key in doc, key
+    assert [d["deck"] for d in doc["decks"]] == ["Demo"] and doc["decks"][0]["new"] == 4
+
+
+def test_a_note_whose_type_was_changed_in_anki_is_left_even_when_forced(demo) -> None:
+    project, col = demo
+    sync(project, col)
+    c = Collection(str(col))
+    try:  # Anki's Change Note Type, from deckgen's basic type to Anki's own Basic
+        nid = next(n for n in c.find_notes("") if "alpha" in c.get_note(n).fields[0])
+        old = c.get_note(nid).note_type()
+        basic = c.models.by_name("Basic")
+        request = c.models.change_notetype_info(old_notetype_id=old["id"], new_notetype_id=basic["id"])
+        request.input.note_ids.extend([nid])
+        c.models.change_notetype_of_notes(request.input)
+    finally:
+        c.close()
+    project.write("demo.yaml", CHANGED)
+    code, doc = sync(project, col, "--force")
+    assert code == 1 and [c["id"] for c in doc["conflicts"]] == ["alpha"]
+    assert "note type was changed in Anki" in doc["problems"][0]["message"]
+    assert note_of(col, "alpha")["fields"][1] == "The first letter"
+
+
+def test_restoring_unsuspends_only_the_cards_sync_suspended(project, tmp_path) -> None:
+    project.write("demo.yaml", DEMO.replace("    a: The third letter\n", "    a: The third letter\n        reverse: true\n"))
+    col = empty_collection(tmp_path / "anki")
+    sync(project, col)
+    gamma = note_of(col, "gamma")
+    c = Collection(str(col))
+    try:  # the user suspends one of gamma's two cards
+        c.sched.suspend_cards([gamma["cards"][1]])
+    finally:
+        c.close()
+    project.write("demo.yaml", CHANGED)
+    sync(project, col)
+    assert note_of(col, "gamma")["suspended"] == [True, True]
+    project.write("demo.yaml", DEMO.replace("    a: The third letter\n", "    a: The third letter\n        reverse: true\n"))
+    code, doc = sync(project, col)
+    assert code == 0 and doc["restored"] == 1
+    assert note_of(col, "gamma")["suspended"] == [False, True]
+
+
+def test_a_state_file_that_cannot_be_written_stops_before_the_collection_is_opened(demo) -> None:
+    project, col = demo
+    project.build_dir.mkdir()
+    (project.build_dir / "sync").write_text("not a folder")
+    before = digest(col)
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert digest(col) == before and not project.lock.exists()
+
+
+def test_a_collection_failure_after_the_backup_says_where_the_backup_is(demo, monkeypatch) -> None:
+    from deckgen.anki.collection import CollectionError, DirectCollection
+
+    project, col = demo
+    sync(project, col)
+    project.write("demo/sub.yaml", MOVED)
+
+    def broken(self, card_ids, deck):
+        raise CollectionError("the disk is full")
+
+    monkeypatch.setattr(DirectCollection, "move_cards", broken)
+    lock_before = project.lock.read_bytes()
+    result = project.run("sync", "--collection", str(col))
+    assert result.exit_code == 1
+    assert "the disk is full; the collection was backed up before the first change: " in result.output
+    assert ".colpkg" in result.output
+    assert project.lock.read_bytes() == lock_before  # nothing claims the failed change was made

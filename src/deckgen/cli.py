@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import click
 
@@ -279,6 +280,22 @@ def _print_report(lines: list[str], problems: list[str], document: str, failed: 
         click.get_current_context().exit(1)
 
 
+@contextmanager
+def _json_failure(command: str, fmt: str) -> Iterator[None]:
+    """With --format json, report a command that could not start as a JSON document (exit 1), not as text."""
+    from deckgen.errors import DeckgenError
+
+    try:
+        yield
+    except DeckgenError as exc:
+        if fmt != "json":
+            raise
+        from deckgen.output.sync_report import format_failure_json
+
+        click.echo(format_failure_json(command, exc.message))
+        click.get_current_context().exit(1)
+
+
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                              help="json: one JSON document on stdout.")
 _quiet = click.option("-q", "--quiet", is_flag=True, help="Print problems only, no plan.")
@@ -306,9 +323,10 @@ def sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, collection: Pat
     from deckgen.output.sync_report import format_sync, format_sync_json, sync_problems
     from deckgen.sync.target import resolve_target
 
-    target = resolve_target(collection, profile, base, ankiconnect)
-    report = run_sync(cards_dir, out_dir, lock_path, target, dry_run=dry_run, removed=removed,  # type: ignore[arg-type]
-                      force=force)
+    with _json_failure("sync", fmt):
+        target = resolve_target(collection, profile, base, ankiconnect)
+        report = run_sync(cards_dir, out_dir, lock_path, target, dry_run=dry_run, removed=removed,  # type: ignore[arg-type]
+                          force=force)
     _print_report(format_sync(report), sync_problems(report, quiet), format_sync_json(report) if fmt == "json" else "",
                   report.failed, fmt, quiet)
 
@@ -328,7 +346,8 @@ def pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, collection: Pat
     from deckgen.output.sync_report import format_pull, format_pull_json, sync_problems
     from deckgen.sync.target import resolve_target
 
-    target = resolve_target(collection, profile, base, ankiconnect)
-    report = run_pull(cards_dir, out_dir, lock_path, target, dry_run=dry_run)
+    with _json_failure("pull", fmt):
+        target = resolve_target(collection, profile, base, ankiconnect)
+        report = run_pull(cards_dir, out_dir, lock_path, target, dry_run=dry_run)
     _print_report(format_pull(report), sync_problems(report, quiet), format_pull_json(report) if fmt == "json" else "",
                   report.failed, fmt, quiet)

@@ -128,7 +128,7 @@ def run_pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     lock = [by_key[e.key].lock_entry(pulled[e.key]) if e.key in by_key else e for e in compilation.lock]
     outputs[paths.lock_path] = format_lock(lock).encode("utf-8")
     records = {**state.notes, **{n.entry.key: n.record(pulled[n.entry.key]) for n in done}}
-    outputs[state_file] = format_state(SyncState(records), target.label)
+    outputs[state_file] = format_state(SyncState(records, state.notetypes), target.label)
     try:
         write_files(outputs)
     except WriteError as exc:

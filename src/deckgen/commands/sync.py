@@ -15,9 +15,10 @@ from pathlib import Path
 from deckgen.commands.build import target_problems, write_failure
 from deckgen.errors import WriteError
 from deckgen.pipeline import compile_project, load_project, write_build
-from deckgen.problems import Problem, error, has_errors, sorted_problems, warning
+from deckgen.problems import Location, Problem, error, has_errors, sorted_problems, warning
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.project.writer import unwritable
 from deckgen.sync.apply import apply_plan, next_state
 from deckgen.sync.plan import RemovedMode, SyncPlan, plan_sync, removal_candidates
 from deckgen.sync.state import format_state, parse_state, state_path
@@ -49,7 +50,11 @@ def plan_problems(plan: SyncPlan) -> list[Problem]:
     """Conflicts as errors and edits made in Anki as warnings, each at its card."""
     problems = []
     for n in plan.notes:
-        if n.action == "conflict":
+        if n.retyped:
+            problems.append(error(n.location, "sync-conflict",
+                                  f"card '{n.card_id}': its note type was changed in Anki, so the card cannot be "
+                                  "written into it; give the card a new id, or change the note type back in Anki"))
+        elif n.action == "conflict":
             problems.append(error(n.location, "sync-conflict",
                                   f"card '{n.card_id}' was edited in Anki and in its card file; the collection keeps "
                                   "Anki's text (deckgen pull brings it into the file, --force writes the file's)"))
@@ -69,6 +74,10 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _DROPPED]
     problems += target_problems(project, compilation)
     state_file = state_path(paths.out_dir, target.slug)
+    reason = unwritable(state_file)
+    if reason is not None and not dry_run:
+        shown = display_path(state_file)
+        problems.append(error(Location(shown), "cannot-write", f"cannot write {shown}: {reason}"))
     if has_errors(problems):
         return SyncReport(tuple(sorted_problems(problems)), target.label, ankiconnect=target.ankiconnect)
     shown = display_path(state_file)
@@ -95,7 +104,7 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
         from deckgen.anki.package import package_bytes
 
         applied = apply_plan(collection, plan, compilation, package_bytes)
-    new_state = format_state(next_state(plan, applied.note_ids), target.label)
+    new_state = format_state(next_state(plan, applied, state), target.label)
     also = {state_file: new_state} if new_state != old_bytes else {}
     backup = display_path(applied.backup) if applied.backup else None
     try:

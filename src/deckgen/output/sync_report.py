@@ -29,6 +29,8 @@ def _deck_line(deck: DeckPlan, removed_mode: str) -> str:
     parts.append(_plural(len(deck.conflicts), "conflict"))
     if deck.edited:
         parts.append(f"{len(deck.edited)} edited in Anki")
+    if deck.updated_notetypes:
+        parts.append(f"{_plural(deck.updated_notetypes, 'note type')} updated")
     return f"  {deck.deck}: " + ", ".join(parts)
 
 
@@ -80,6 +82,7 @@ def sync_document(report: SyncReport) -> dict[str, Any]:
                       for n in (plan.conflicts if plan else [])],
         "edited_in_anki": [{"id": n.card_id, "file": n.location.path, "line": n.location.line}
                            for deck in decks for n in deck.edited],
+        "notetypes_updated": sum(deck.updated_notetypes for deck in decks),
         "decks": [{"deck": d.deck, "new": d.new, "updated": d.updated, "unchanged": d.unchanged, "moved": d.moved,
                    "restored": d.restored, "removed": len(d.to_remove), "conflicts": len(d.conflicts),
                    "edited_in_anki": len(d.edited)} for d in decks],
@@ -130,3 +133,8 @@ def format_pull_json(report: PullReport) -> str:
         "problems": [problem_record(p) for p in report.problems],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def format_failure_json(command: str, message: str) -> str:
+    """A sync or pull that could not start (no collection, Anki holds it, ...) as one JSON document."""
+    return json.dumps({"command": command, "ok": False, "error": message, "problems": []}, ensure_ascii=False, indent=2)

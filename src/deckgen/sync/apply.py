@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from deckgen.anki.collection import AnkiCollection, CollectionNote
+from deckgen.anki.collection import AnkiCollection, CollectionError, CollectionNote
 from deckgen.model import Compilation, PackagePlan
+from deckgen.project.paths import display_path
 from deckgen.sync.compare import REMOVED_TAG, fields_hash, same_fields, tag_set
 from deckgen.sync.plan import NotePlan, SyncPlan
 from deckgen.sync.state import NoteRecord, SyncState
@@ -32,17 +33,30 @@ class Applied:
     backup: Path | None
     note_ids: Mapping[str, int]  # each written note's id in the collection, by card key
     direct: int  # notes whose fields or tags were set directly, the importer having skipped them
+    notetypes: frozenset[int] = frozenset()  # note types offered to the importer
 
 
-def _packages(plan: SyncPlan, compilation: Compilation) -> list[PackagePlan]:
-    """Package plans holding only the notes the sync writes."""
+def _packages(plan: SyncPlan, compilation: Compilation) -> tuple[list[PackagePlan], frozenset[int]]:
+    """Package plans holding only the notes the sync writes, and the note types they carry.
+
+    A note type changed since it was last sent travels with one unchanged note that uses it (the
+    importer takes note types with notes, and leaves an unchanged note as it is).
+    """
     writing = {n.key for n in plan.notes if n.writes_text}
+    carriers: dict[int, str] = {}
+    for deck in plan.decks:
+        for n in deck.notes:
+            if n.action == "unchanged" and n.notetype_id in deck.notetypes:
+                carriers.setdefault(n.notetype_id, n.key)
+    chosen = writing | set(carriers.values())
     plans = []
+    sent: set[int] = set()
     for planned in compilation.packages:
-        notes = tuple(s for s in planned.plan.notes if s.note.key in writing)
+        notes = tuple(s for s in planned.plan.notes if s.note.key in chosen)
         if notes:
             plans.append(replace(planned.plan, notes=notes))
-    return plans
+            sent.update(s.note.notetype_id for s in notes)
+    return plans, frozenset(sent)
 
 
 def _import(collection: AnkiCollection, plans: list[PackagePlan], packager: Packager) -> None:
@@ -94,8 +108,18 @@ def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilat
     if not plan.changes:
         return Applied(None, {}, 0)
     backup = collection.backup() if make_backup else None
+    try:
+        return _apply(collection, plan, compilation, packager, backup)
+    except CollectionError as exc:
+        kept = f"; the collection was backed up before the first change: {display_path(backup)}" if backup else ""
+        raise CollectionError(f"{exc}{kept}") from None
+
+
+def _apply(collection: AnkiCollection, plan: SyncPlan, compilation: Compilation, packager: Packager,
+           backup: Path | None) -> Applied:
     written = [n for n in plan.notes if n.writes_text]
-    _import(collection, _packages(plan, compilation), packager)
+    packages, sent = _packages(plan, compilation)
+    _import(collection, packages, packager)
     found = collection.notes_by_guid({n.guid: n.note_id for n in written}) if written else {}
     direct = _settle(collection, written, found)
     moves: dict[str, list[int]] = defaultdict(list)
@@ -112,17 +136,23 @@ def apply_plan(collection: AnkiCollection, plan: SyncPlan, compilation: Compilat
     if removing and plan.removed_mode == "delete":
         collection.delete_notes([r.note_id for r in removing])
     elif removing:
-        collection.suspend([c for r in removing for c in r.cards])
+        collection.suspend([c for r in removing for c in r.unsuspended])
         collection.add_tag([r.note_id for r in removing], REMOVED_TAG)
-    return Applied(backup, {n.key: found[n.guid].id for n in written if n.guid in found}, direct)
+    return Applied(backup, {n.key: found[n.guid].id for n in written if n.guid in found}, direct, sent)
 
 
 def _written(n: NotePlan, note_id: int) -> NoteRecord:
     return NoteRecord(n.guid, note_id, fields_hash(n.fields), tuple(sorted(tag_set(n.tags))), n.deck)
 
 
-def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
+def next_state(plan: SyncPlan, applied: Applied, before: SyncState) -> SyncState:
     """The sync state after a plan was applied: what deckgen has now written into the collection."""
+    note_ids = applied.note_ids
+    changed = {i for deck in plan.decks for i in deck.notetypes}
+    notetypes = {key: digest for key, digest in plan.notetypes.items()
+                 if int(key.rpartition("/")[2]) not in changed - applied.notetypes}
+    for key, digest in (before.notetypes or {}).items():
+        notetypes.setdefault(key, digest)  # not sent this time (or no longer used): as last sent
     records: dict[str, NoteRecord] = {}
     for n in plan.notes:
         if n.action in ("new", "update", "unchanged"):
@@ -135,6 +165,10 @@ def next_state(plan: SyncPlan, note_ids: Mapping[str, int]) -> SyncState:
             records[n.key] = replace(_written(n, n.note_id), fields="", deck=n.deck)
     if plan.removed_mode != "delete":
         for deck in plan.decks:
+            acted = {r.key for r in deck.to_remove}
             for r in deck.removed:
-                records[r.key] = replace(r.record, note_id=r.note_id, removed=True)
-    return SyncState(records)
+                suspended = r.record.suspended if r.record.removed else ()
+                if r.key in acted and plan.removed_mode == "suspend":
+                    suspended = tuple(sorted({*suspended, *r.unsuspended}))
+                records[r.key] = replace(r.record, note_id=r.note_id, removed=True, suspended=suspended)
+    return SyncState(records, notetypes)

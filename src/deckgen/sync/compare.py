@@ -1,7 +1,7 @@
 """When a collection's note says the same as the cards: the one place sameness is decided.
 
 Anki's editor writes `<b>` and `<i>` where deckgen's renderer writes `<strong>` and `<em>`, so
-those count as equal; tags are compared as Anki compares them (ignoring case and order), and
+those count as equal, as do `<br>`, `<br/>` and `<br />`; tags are compared as Anki compares them (ignoring case and order), and
 deckgen's own `deckgen::removed` mark is left out.
 """
 
@@ -15,12 +15,14 @@ from deckgen.identity import content_hash
 REMOVED_TAG = "deckgen::removed"
 _SAME_TAGS = {"b": "strong", "i": "em"}
 _TAG = re.compile(r"<(/?)(b|i)(\s*/?)>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def normal_field(html: str) -> str:
     """The form of a field's HTML that sameness is judged on."""
     if "<" not in html:
         return html
+    html = _BREAK.sub("<br>", html)
     return _TAG.sub(lambda m: f"<{m.group(1)}{_SAME_TAGS[m.group(2).lower()]}{m.group(3)}>", html)
 
 

@@ -8,7 +8,7 @@ edited inside Anki and is never overwritten unless asked (`force`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping, Sequence
 
 from deckgen.anki.collection import CollectionNote
@@ -33,6 +33,7 @@ class NotePlan:
     card_id: str
     location: Location
     guid: str
+    notetype_id: int
     note_id: int  # the collection's note id (for a new note: the one the package gives it)
     deck: str
     fields: tuple[str, ...]
@@ -41,6 +42,7 @@ class NotePlan:
     move: tuple[int, ...] = ()  # cards to move into `deck`
     restore: tuple[int, ...] = ()  # cards to unsuspend: the note had been marked removed
     record: NoteRecord | None = None  # its record in the sync state before this sync
+    retyped: bool = False  # its note type was changed in Anki (a conflict even --force leaves)
 
     @property
     def writes_text(self) -> bool:
@@ -56,6 +58,7 @@ class RemovedNote:
     note_id: int
     deck: str
     cards: tuple[int, ...]
+    unsuspended: tuple[int, ...]  # its cards not suspended yet
     guid: str
     done: bool  # already suspended and marked (nothing left to do under --removed suspend)
     record: NoteRecord  # what deckgen last wrote into it
@@ -69,6 +72,8 @@ class DeckPlan:
     notes: tuple[NotePlan, ...] = ()
     removed: tuple[RemovedNote, ...] = ()
     removed_mode: RemovedMode = "suspend"
+    notetypes: tuple[int, ...] = ()  # note types not sent as they are now: offered to the importer
+    updated_notetypes: int = 0  # how many of them were sent before, in another version
 
     def _count(self, action: Action) -> int:
         return sum(1 for n in self.notes if n.action == action)
@@ -113,7 +118,7 @@ class DeckPlan:
     @property
     def changes(self) -> bool:
         """Tell whether anything in the collection changes for this deck."""
-        return bool(self.to_remove) or any(n.writes_text or n.move or n.restore for n in self.notes)
+        return bool(self.to_remove or self.notetypes) or any(n.writes_text or n.move or n.restore for n in self.notes)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class SyncPlan:
     decks: tuple[DeckPlan, ...]
     removed_mode: RemovedMode = "suspend"
     force: bool = False
+    notetypes: Mapping[str, str] = field(default_factory=dict)  # lock key -> hash of every note type the build uses
 
     @property
     def changes(self) -> bool:
@@ -210,15 +216,20 @@ def note_plan(stamped: StampedNote, note: CollectionNote | None, record: NoteRec
     """Decide what the sync does with one built note."""
     built = stamped.note
     card = built.card
-    common = dict(key=built.key, card_id=card.id, location=card.location, guid=stamped.guid, deck=card.deck,
-                  fields=built.fields, tags=card.tags, record=record)
+    planned = NotePlan(key=built.key, card_id=card.id, location=card.location, guid=stamped.guid,
+                       notetype_id=built.notetype_id, note_id=stamped.note_id, deck=card.deck, fields=built.fields, tags=card.tags, action="new",
+                       record=record)
     if note is None:
-        return NotePlan(note_id=stamped.note_id, action="new", **common)  # type: ignore[arg-type]
+        return planned
     action = _action(stamped, note, record, entry, force)
     deck = card.deck.casefold()
     move = () if action == "conflict" else tuple(c.id for c in note.cards if c.deck.casefold() != deck)
-    restore = tuple(c.id for c in note.cards if c.suspended) if has_removed_tag(note.tags) else ()
-    return NotePlan(note_id=note.id, action=action, move=move, restore=restore, **common)  # type: ignore[arg-type]
+    restore: tuple[int, ...] = ()
+    if has_removed_tag(note.tags):  # back in the sources: undo what removing it did, and only that
+        ours = set(record.suspended) if record is not None and record.removed and record.suspended else None
+        restore = tuple(c.id for c in note.cards if c.suspended and (ours is None or c.id in ours))
+    return replace(planned, note_id=note.id, action=action, move=move, restore=restore,
+                   retyped=_kind_conflict(note, stamped))
 
 
 def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote | None:
@@ -231,7 +242,8 @@ def _removed(candidate: Candidate, note: CollectionNote | None) -> RemovedNote |
     # Without a record, the note as it is now counts as what deckgen wrote (the lock file says it did).
     record = candidate.record or NoteRecord(expected, note.id, fields_hash(note.fields), tuple(sorted(tag_set(note.tags))),
                                             candidate.deck)
-    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards), expected, done, record)
+    return RemovedNote(candidate.key, note.id, candidate.deck, tuple(c.id for c in note.cards),
+                       tuple(c.id for c in note.cards if not c.suspended), expected, done, record)
 
 
 def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state: SyncState,
@@ -243,8 +255,16 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
     `built_notes` are the collection's notes by GUID, `removed_notes` its notes by id for the
     `candidates` (see `removal_candidates`).
     """
+    hashes = {e.key: e.hash for e in compilation.lock if e.kind == "notetype"}
+    sent = state.notetypes if state.notetypes is not None else {k: e.hash for k, e in previous.items()
+                                                                 if e.kind == "notetype"}
     notes: dict[str, list[NotePlan]] = {}
+    changed_types: dict[str, tuple[int, ...]] = {}
+    updated_types: dict[str, int] = {}
     for planned in compilation.packages:
+        keys = [f"@notetype/{nt.id}" for nt, _ in planned.plan.notetypes]
+        changed_types[planned.plan.top_deck] = tuple(int(k.rpartition("/")[2]) for k in keys if sent.get(k) != hashes.get(k))
+        updated_types[planned.plan.top_deck] = sum(1 for k in keys if k in sent and sent[k] != hashes.get(k))
         notes[planned.plan.top_deck] = [
             note_plan(s, built_notes.get(s.guid), state.notes.get(s.note.key), previous.get(s.note.key), force)
             for s in planned.plan.notes
@@ -255,7 +275,8 @@ def plan_sync(compilation: Compilation, previous: Mapping[str, LockEntry], state
         if found is not None:
             removed.setdefault(top_level(candidate.deck), []).append(found)
     decks = tuple(
-        DeckPlan(deck, tuple(notes.get(deck, ())), tuple(removed.get(deck, ())), removed_mode)
+        DeckPlan(deck, tuple(notes.get(deck, ())), tuple(removed.get(deck, ())), removed_mode,
+                 changed_types.get(deck, ()), updated_types.get(deck, 0))
         for deck in sorted(notes.keys() | removed.keys())
     )
-    return SyncPlan(decks, removed_mode, force)
+    return SyncPlan(decks, removed_mode, force, hashes)

@@ -124,7 +124,7 @@ def _pull_note(stamped: StampedNote, note: CollectionNote, notetypes: NoteTypes
             problems.append(error(where, "pull-unwritable", f"card '{card.id}': field {index + 1} was edited in "
                                   "Anki, but the card has no value for it to write into; edit the card by hand"))
             continue
-        if card.file and any(mark in theirs for mark in _MEDIA):
+        if any(mark in theirs for mark in _MEDIA):
             problems.append(error(where, "pull-unsafe", f"card '{card.id}': the edited text names media, which "
                                   "pull does not write back; edit the card by hand"))
             continue

@@ -30,13 +30,19 @@ class NoteRecord:
     tags: tuple[str, ...]  # compare.tag_set, sorted
     deck: str
     removed: bool = False  # no longer in the sources: suspended and tagged, or kept
+    suspended: tuple[int, ...] = ()  # the cards deckgen suspended for that (not those the user had)
 
 
 @dataclass(frozen=True)
 class SyncState:
-    """Every note deckgen manages in one collection, by card key."""
+    """Every note deckgen manages in one collection, by card key, and the note types it sent there.
+
+    `notetypes` maps a note type's lock key (`@notetype/<id>`) to the content hash last sent; None
+    when the state has no such record (then the lock file's word is taken).
+    """
 
     notes: Mapping[str, NoteRecord]
+    notetypes: Mapping[str, str] | None = None
 
 
 EMPTY = SyncState({})
@@ -57,10 +63,11 @@ def format_state(state: SyncState, collection: str) -> bytes:
     """The state file's bytes: sorted, so equal states give equal files."""
     notes = {
         key: {"guid": r.guid, "id": r.note_id, "fields": r.fields, "tags": list(r.tags), "deck": r.deck,
-              **({"removed": True} if r.removed else {})}
+              **({"removed": True} if r.removed else {}), **({"suspended": list(r.suspended)} if r.suspended else {})}
         for key, r in sorted(state.notes.items())
     }
-    document = {"version": _VERSION, "collection": collection, "notes": notes}
+    document = {"version": _VERSION, "collection": collection, "notes": notes,
+                "notetypes": dict(sorted((state.notetypes or {}).items()))}
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -68,12 +75,15 @@ def _record(value: Any) -> NoteRecord:
     if not isinstance(value, dict):
         raise ValueError
     tags = value.get("tags", [])
+    suspended = value.get("suspended", [])
+    if not (isinstance(suspended, list) and all(isinstance(c, int) for c in suspended)):
+        raise ValueError
     if not (isinstance(value.get("guid"), str) and isinstance(value.get("id"), int)
             and isinstance(value.get("fields"), str) and isinstance(value.get("deck"), str)
             and isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise ValueError
     return NoteRecord(value["guid"], value["id"], value["fields"], tuple(tags), value["deck"],
-                      bool(value.get("removed", False)))
+                      bool(value.get("removed", False)), tuple(suspended))
 
 
 def parse_state(data: bytes | None, shown: str) -> tuple[SyncState, list[Problem]]:
@@ -87,7 +97,11 @@ def parse_state(data: bytes | None, shown: str) -> tuple[SyncState, list[Problem
         notes = document.get("notes")
         if not isinstance(notes, dict):
             raise ValueError
-        return SyncState({str(key): _record(value) for key, value in notes.items()}), []
+        notetypes = document.get("notetypes")
+        if notetypes is not None and not (isinstance(notetypes, dict) and all(isinstance(v, str) for v in notetypes.values())):
+            raise ValueError
+        records = {str(key): _record(value) for key, value in notes.items()}
+        return SyncState(records, None if notetypes is None else {str(k): v for k, v in notetypes.items()}), []
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         message = "unreadable sync state ignored; notes are compared with the lock file instead"
         return EMPTY, [warning(Location(shown), "sync-state-damaged", message)]
