@@ -57,6 +57,17 @@ def test_any_card_file_checks_and_builds_with_exit_0_or_1_and_a_failed_build_wri
     if build.exit_code == 1:
         assert ": error: " in build.stderr
         assert _snapshot(project.root) == before
+        return
+    # What a build wrote reads back as it was meant: without the build cache, a rebuild finds the
+    # lock file's every line, changes nothing and writes the same bytes.
+    built = _snapshot(project.build_dir)
+    (project.build_dir / ".deckgen-cache").unlink()
+    again = project.run("build")
+    assert again.exit_code == 0 and "lock-damaged" not in again.stderr, again.output
+    summaries = [line for line in again.stdout.splitlines() if line.startswith("built ")]
+    assert summaries and all(": 0 new, 0 changed, " in line for line in summaries), again.stdout
+    assert {k: v for k, v in _snapshot(project.build_dir).items() if k.endswith(".apkg")} == \
+        {k: v for k, v in built.items() if k.endswith(".apkg")}
 
 
 def _card(question: str, answer: str, kind: str, number: int) -> Block:
