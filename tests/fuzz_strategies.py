@@ -84,7 +84,7 @@ def card_document(draw, hostile: bool = True) -> Block:
     """
     document = Block()
     document["deck"] = draw(st.one_of(_word(), valid_deck(), hostile_text(4)) if hostile else valid_deck())
-    file_keys = ["tags", "source", "notetype", "format", "namespace"] if hostile else ["tags", "source", "format"]
+    file_keys = ["tags", "source", "format", "namespace"] + (["notetype"] if hostile else [])
     for key in draw(st.lists(st.sampled_from(file_keys), max_size=2, unique=True)):
         if key != "cards":
             document[key] = draw(_value(key, hostile))
@@ -153,7 +153,8 @@ _SAFE_CHARS = st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp", "Co", "C
 def valid_deck(draw) -> str:
     """A deck name that validation accepts: `::`-separated parts without control characters."""
     part = st.text(_SAFE_CHARS, min_size=1, max_size=12).filter(lambda p: p.strip() and ":" not in p)
-    return "::".join(draw(st.lists(part, min_size=1, max_size=3)))
+    first = st.one_of(part, st.tuples(st.sampled_from(["#", "<<<<<<< ", "=======", ">>>>>>>"]), part).map("".join))
+    return "::".join([draw(first)] + draw(st.lists(part, max_size=2)))
 
 
 def card_text() -> st.SearchStrategy[str]:
@@ -164,5 +165,10 @@ def card_text() -> st.SearchStrategy[str]:
                                                                         and "[sound:" not in t)
 
 
-# Lock file columns as the card format can make them: no tab or line-breaking character.
-_COLUMN = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12)
+# Lock file columns as the card format can make them: no tab or line-breaking character. The lock
+# file's own syntax (comments, conflict markers) may start one too: a deck can be named "#1".
+_LOCK_SYNTAX = st.sampled_from(["#", "# ", "<<<<<<< ", "=======", "|||||||", ">>>>>>> ", " "])
+_COLUMN = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12),
+    st.tuples(_LOCK_SYNTAX, st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=6)).map("".join),
+)

@@ -464,3 +464,28 @@ def test_the_preview_runs_no_card_script_unless_asked(project: Project) -> None:
         root = dom[dom.index("<html"): dom.index(">", dom.index("<html"))]
         ran[flag] = ("data-ran-script" in root, "data-ran-handler" in root)
     assert ran == {(): (False, False), ("--run-card-scripts",): (True, True)}
+
+
+@pytest.mark.parametrize("damage", ["local-header", "compression-method"])
+def test_a_package_with_a_damaged_entry_is_refused(project: Project, tmp_path: Path, damage: str) -> None:
+    # Found by fuzzing: zipfile raised from opening the entry, past every check, as a traceback.
+    import struct
+
+    built = Project(tmp_path / "built")
+    _good(built)
+    assert built.run("build").exit_code == 0
+    data = bytearray(built.package().read_bytes())
+    if damage == "local-header":
+        data[0] = 0  # the first entry's "PK\x03\x04" signature
+    else:  # a compression method zipfile does not know, in the entry and in the directory
+        struct.pack_into("<H", data, 8, 99)
+        struct.pack_into("<H", data, data.find(b"PK\x01\x02") + 10, 99)
+    package = tmp_path / "damaged.apkg"
+    package.write_bytes(bytes(data))
+
+    result = project.run("import", str(package), "--format", "json")
+
+    assert result.exit_code == 1
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert "in the package is damaged" in problem["message"] and problem["code"] == "import-refused"
+    assert list(project.root.rglob("*")) == [project.cards]

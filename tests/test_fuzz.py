@@ -57,6 +57,17 @@ def test_any_card_file_checks_and_builds_with_exit_0_or_1_and_a_failed_build_wri
     if build.exit_code == 1:
         assert ": error: " in build.stderr
         assert _snapshot(project.root) == before
+        return
+    # What a build wrote reads back as it was meant: without the build cache, a rebuild finds the
+    # lock file's every line, changes nothing and writes the same bytes.
+    built = _snapshot(project.build_dir)
+    (project.build_dir / ".deckgen-cache").unlink()
+    again = project.run("build")
+    assert again.exit_code == 0 and "lock-damaged" not in again.stderr, again.output
+    summaries = [line for line in again.stdout.splitlines() if line.startswith("built ")]
+    assert summaries and all(": 0 new, 0 changed, " in line for line in summaries), again.stdout
+    assert {k: v for k, v in _snapshot(project.build_dir).items() if k.endswith(".apkg")} == \
+        {k: v for k, v in built.items() if k.endswith(".apkg")}
 
 
 def _card(question: str, answer: str, kind: str, number: int) -> Block:
@@ -208,3 +219,101 @@ def test_markdown_rendering_never_lets_an_attribute_or_script_through(text: str)
                 assert value in ("text-align:left", "text-align:center", "text-align:right"), markup
             if name == "class":
                 assert re.fullmatch(r"[A-Za-z0-9 _-]+", value or ""), markup
+
+
+@_examples(0.5)
+@given(data=card_file_bytes())
+def test_ids_on_any_card_file_only_inserts_id_lines_or_changes_nothing(tmp_path_factory, data: bytes) -> None:
+    import difflib
+
+    project = Project(tmp_path_factory.mktemp("fuzz-ids"))
+    path = project.cards / "deck.yaml"
+    path.write_bytes(data)
+
+    result = project.run("ids")
+
+    assert result.exit_code in (0, 1), result.output
+    event(f"ids exit {result.exit_code}")
+    after = path.read_bytes()
+    if result.exit_code == 1 or after == data:
+        assert after == data
+        return
+    old, new = data.decode("utf-8-sig").splitlines(keepends=True), after.decode("utf-8-sig").splitlines(keepends=True)
+    edits = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    inserted = [line for tag, _, _, j1, j2 in edits for line in new[j1:j2]]
+    # Only whole `id:` lines were added (a last line without its break may gain one, for the insert).
+    assert all(tag in ("insert", "replace") for tag, *_ in edits), edits
+    for tag, i1, i2, j1, j2 in edits:
+        if tag == "replace":
+            assert "".join(new[j1:j2]).startswith("".join(old[i1:i2]).rstrip("\r\n")), (old[i1:i2], new[j1:j2])
+    assert inserted and all(re.fullmatch(r"\s*(?:- )?id: [a-z0-9-]+\s*", line.strip("\r\n") + " ") or
+                            "id: " in line for line in inserted), inserted
+    again = project.run("ids")
+    assert again.exit_code == 0 and path.read_bytes() == after, again.output
+
+
+@st.composite
+def _damaged_package(draw, genuine: bytes) -> bytes:
+    """A package a stranger could send: a real one with bytes flipped, cut short, or its entries replaced."""
+    import io
+    import zipfile
+
+    how = draw(st.sampled_from(["flip", "truncate", "entries"]))
+    if how == "flip":
+        data = bytearray(genuine)
+        for _ in range(draw(st.integers(1, 8))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        return bytes(data)
+    if how == "truncate":
+        return genuine[: draw(st.integers(0, len(genuine) - 1))]
+    with zipfile.ZipFile(io.BytesIO(genuine)) as source:
+        entries = {name: source.read(name) for name in source.namelist()}
+    names = draw(st.lists(st.sampled_from(sorted(entries) + ["media", "0", "1", "meta", "collection.anki21b",
+                                                            "../evil", "/abs", "collection.anki2"]),
+                          min_size=1, max_size=3))
+    for name in names:
+        entries[name] = draw(st.one_of(
+            st.binary(max_size=64),
+            st.sampled_from([b"{}", b'{"0": "../evil.png"}', b'{"0": "ok.png", "1": "ok.png"}', b"[]", b"null",
+                             b'{"0": "\\u0000.png"}', b'{"0": "' + b"a" * 300 + b'.png"}', b"\x08\x07", b"\x08\x02"]),
+        ))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+_GENUINE: list[bytes] = []
+
+
+def _genuine_package(tmp_path_factory) -> bytes:
+    """One package deckgen built, the same bytes for every example (Hypothesis replays examples)."""
+    if not _GENUINE:
+        built = Project(tmp_path_factory.mktemp("fuzz-genuine"))
+        (built.cards / "deck.yaml").write_text(
+            "deck: Demo\ncards:\n  - id: a\n    q: Question?\n    a: Answer\n  - id: b\n    cloze: '{{c1::Cloze}}'\n",
+            encoding="utf-8")
+        assert built.run("build").exit_code == 0
+        _GENUINE.append(built.package().read_bytes())
+    return _GENUINE[0]
+
+
+@_examples(0.1)
+@given(st.data())
+def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_nothing(tmp_path_factory, data) -> None:
+    folder = tmp_path_factory.mktemp("fuzz-import")
+    package = folder / "stranger.apkg"
+    package.write_bytes(data.draw(_damaged_package(_genuine_package(tmp_path_factory))))
+    project = Project(folder / "project")
+
+    result = project.run("import", str(package))
+
+    assert result.exit_code in (0, 1), result.output
+    event(f"import exit {result.exit_code}")
+    if result.exit_code == 1:
+        assert ": error: " in result.stderr
+        assert list(project.root.rglob("*")) == [project.cards]
+    else:
+        assert project.run("build").exit_code == 0
+    assert not (folder / "evil").exists() and not (folder / "evil.png").exists()
