@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from click.testing import CliRunner
 
 from deckgen.cli import main
@@ -63,3 +64,12 @@ def collection(tmp_path: Path):
     col = Collection(str(tmp_path / "collection.anki2"))
     yield col
     col.close()
+
+
+# Fuzzing profiles (tests/test_fuzz.py): `ci` is the default, bounded so the fuzz file takes
+# about a minute on two cores; `pytest --hypothesis-profile=nightly` runs many more examples.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("nightly", max_examples=2000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("ci")

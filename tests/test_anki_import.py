@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -287,3 +288,29 @@ def test_a_card_removed_and_added_back_updates_its_old_note(demo, collection) ->
     note = collection.get_note(studied.nid)
     assert note.fields[1] == "MLIR, Google's compiler infrastructure"
     assert collection.get_card(studied.id).reps == 1
+
+
+def test_a_note_type_file_with_only_the_keys_deckgen_reads_imports_into_anki(project, collection) -> None:
+    # A hand-written file names no sticky/rtl/font... : Anki refuses a package lacking them.
+    (project.root / "notetypes").mkdir(parents=True)
+    (project.root / "notetypes" / "term.json").write_text(json.dumps({
+        "name": "Term", "id": 1700000000001, "type": 0,
+        "flds": [{"name": "Term"}, {"name": "Meaning"}],
+        "tmpls": [{"name": "Card 1", "qfmt": "{{Term}}", "afmt": "{{FrontSide}}<hr id=answer>{{Meaning}}"}],
+    }), encoding="utf-8")
+    project.write("terms.yaml", """\
+        deck: Terms
+        notetype: Term
+        cards:
+          - id: xla
+            fields: {Term: XLA, Meaning: a compiler for linear algebra}
+        """)
+    assert project.run("build").exit_code == 0
+
+    log = import_package(collection, project.package("terms.apkg"))
+
+    assert len(log.new) == 1
+    (nid,) = collection.find_notes("")
+    note = collection.get_note(nid)
+    assert note.note_type()["name"] == "Term" and list(note.fields) == ["XLA", "a compiler for linear algebra"]
+    assert "a compiler for linear algebra" in note.cards()[0].answer()

@@ -211,6 +211,55 @@ def test_cached_builds_write_and_report_exactly_what_uncached_builds_do(decks, e
         assert packaged == len(cached.packages) - len(KEPT[edit])
 
 
+def _stats_without_cache(project, tmp_path: Path, name: str):
+    """Run stats on a copy of the project's cards, lock file and packages, without the build cache."""
+    from deckgen.commands.stats import run_stats
+
+    other = Project(tmp_path / name)
+    shutil.copytree(project.cards, other.cards, dirs_exist_ok=True)
+    if project.lock.exists():
+        other.lock.write_bytes(project.lock.read_bytes())
+    other.build_dir.mkdir()
+    for package in project.build_dir.glob("*.apkg"):  # a lost lock is recovered from these
+        shutil.copyfile(package, other.build_dir / package.name)
+    return other, run_stats(other.cards, other.build_dir, other.lock, now=NOW + 100)
+
+
+def _stats_view(report, root: Path) -> tuple:
+    return ([str(p).replace(str(root), "") for p in report.problems], report.decks, report.tags,
+            [dataclasses.replace(p, path="") for p in report.packages], report.removed, report.lock_found)
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_cached_stats_count_and_report_exactly_what_uncached_stats_do(decks, edit, tmp_path, counted,
+                                                                     monkeypatch) -> None:
+    from deckgen.commands.stats import run_stats
+    from deckgen.project.cache import BuildCache
+
+    read = BuildCache.parsed
+
+    def counting_read(self, *args):
+        counted["read from cache"] = counted.get("read from cache", 0) + 1
+        return read(self, *args)
+
+    monkeypatch.setattr(BuildCache, "parsed", counting_read)
+    _build(decks)
+    _build(decks, now=NOW + 50)
+    EDITS[edit](decks)
+    # Right after the edit (the cache is a build behind), then after building it (nothing to read).
+    for stage in ("edited", "built"):
+        if stage == "built" and run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100).failed:
+            break
+        _reset(counted)
+        counted.pop("read from cache", None)
+        cached = run_stats(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+        if stage == "built":  # counted from the cache's totals, without reading a card
+            assert counted["parsed"] == 0 and counted.get("read from cache", 0) == 0
+        other, uncached = _stats_without_cache(decks, tmp_path, stage)
+        assert _stats_view(cached, decks.root) == _stats_view(uncached, other.root)
+        assert cached.decks and cached.packages
+
+
 def test_a_changed_lock_file_is_honoured(decks, counted, tmp_path) -> None:
     _build(decks)
     text = decks.lock.read_text(encoding="utf-8")

@@ -89,3 +89,51 @@ def test_the_deck_passes_lint_strictly() -> None:
     report = run_lint(CARDS, strict=True)
     assert [str(p) for p in report.problems] == []
     assert not report.failed
+
+
+def _coverage_rows() -> list[list[str]]:
+    """The cells of each data row of cards/COVERAGE.md."""
+    table = (CARDS / "COVERAGE.md").read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("|") and not line.startswith("| ---")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]
+
+
+def test_coverage_rows_walk_every_notes_line_once() -> None:
+    table = (CARDS / "COVERAGE.md").read_text(encoding="utf-8")
+    total = int(re.search(r"\((\d+) numbered lines", table).group(1))
+    seen: list[int] = []
+    for cells in _coverage_rows():
+        # "23 (first half)" and "23 (second half)" split one long line between two rows.
+        spec = re.sub(r" \((first|second) half\)$", "", cells[0])
+        numbers: list[int] = []
+        for part in spec.split(","):
+            first, _, last = part.strip().partition("-")
+            numbers.extend(range(int(first), int(last or first) + 1))
+        if spec != cells[0] and seen and seen[-1] == numbers[0]:
+            numbers = numbers[1:]
+        seen.extend(numbers)
+    assert sorted(seen) == list(range(1, total + 1))
+    assert len(seen) == len(set(seen))
+
+
+def test_country_and_year_tags_are_set_per_card_never_per_file() -> None:
+    for path in sorted(CARDS.glob("*.yaml")):
+        header = re.search(r"^tags: \[(.*)\]$", path.read_text(encoding="utf-8"), re.M)
+        file_tags = header.group(1).split(", ") if header else []
+        assert [t for t in file_tags if t.startswith(("country::", "year::"))] == [], path.name
+
+
+def test_every_person_with_a_chinese_name_gets_pinyin_somewhere(deck_cards) -> None:
+    # "Xu Wei (徐伟" must appear at least once as "Xu Wei (徐伟, Xú Wěi)": pinyin for every person or none.
+    texts = [" ".join(filter(None, (c.front, c.back, c.text, c.extra, c.source))) for c in deck_cards]
+    people = {tag.split("::", 1)[1] for c in deck_cards for tag in c.tags if tag.startswith("person::")}
+    checked = 0
+    for slug in sorted(people):
+        name = " ".join(part.capitalize() for part in slug.split("-"))
+        hanzi = {m for t in texts for m in re.findall(rf"{name} \(([\u4e00-\u9fff]+)", t)}
+        if not hanzi:
+            continue  # no Chinese name in the deck (Jim Keller, @mackler, Yuxin Wu)
+        checked += 1
+        with_pinyin = [t for t in texts for h in hanzi if re.search(rf"{name} \({h}, [A-Z][^)]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", t)]
+        assert with_pinyin, name
+    assert checked >= 12

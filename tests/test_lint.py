@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckgen.lint.rules import RULES
 
@@ -102,6 +104,41 @@ def test_contained_pairs_finds_exactly_what_comparing_every_pair_finds() -> None
              and (len(sets[i]) < len(sets[j]) or i < j)}
     found = list(contained_pairs(sets, 0.6))
     assert len(found) == len(set(found)) and set(found) == brute and len(brute) > 100
+
+
+def _all_pairs(sets: list[frozenset[str]], ratio: float) -> list[tuple[int, int]]:
+    """The pairs contained_pairs must find, by comparing every set with every other, in its order."""
+    return sorted(((i, j) for j in range(len(sets)) for i in range(len(sets))
+                   if i != j and sets[i] and sets[i] <= sets[j] and len(sets[i]) >= ratio * len(sets[j])
+                   and (len(sets[i]) < len(sets[j]) or i < j)), key=lambda pair: (pair[1], pair[0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.frozensets(st.sampled_from("abcdefgh"), max_size=8), max_size=40),
+       st.sampled_from([0.5, 0.6, 0.75, 0.8, 0.9, 1.0]))
+def test_contained_pairs_equals_all_pairs_over_a_small_vocabulary(sets: list[frozenset[str]], ratio: float) -> None:
+    from deckgen.lint.rules.near_duplicate_question import contained_pairs
+
+    assert list(contained_pairs(sets, ratio)) == _all_pairs(sets, ratio)
+
+
+def test_contained_pairs_with_few_words_and_long_sets_takes_both_paths() -> None:
+    import random
+
+    from deckgen.lint.rules.near_duplicate_question import contained_pairs
+
+    # Three words only: every word is in most sets, so filing sets by their rarest word does not
+    # spread them; long sets (up to 30 words of a 40-word vocabulary) make the hash lookups many.
+    rng = random.Random(11)
+    small = [frozenset(rng.sample("xyz", rng.randint(1, 3))) for _ in range(300)]
+    vocabulary = [f"w{n}" for n in range(40)]
+    long = [frozenset(rng.sample(vocabulary, rng.randint(20, 30))) for _ in range(60)]
+    long += [frozenset(list(s)[:-1]) for s in long[:20]]  # contained in an earlier long set
+    for sets in (small, long, small + long):
+        for ratio in (0.5, 0.8):
+            expected = _all_pairs(sets, ratio)
+            assert list(contained_pairs(sets, ratio)) == expected
+    assert len(_all_pairs(long, 0.8)) >= 20
 
 
 def test_warnings_belong_to_the_card_whose_lines_they_are_on() -> None:

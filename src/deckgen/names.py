@@ -28,7 +28,8 @@ _NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _character(char: str) -> str:
-    names = {"\x1f": " (Anki's field separator)", "\x00": " (NUL)", "\t": " (tab)", "\n": " (line break)"}
+    names = {"\x1f": " (Anki's field separator)", "\x00": " (NUL)", "\t": " (tab)", "\n": " (line break)",
+             "\x85": " (next line)", "\u2028": " (line separator)", "\u2029": " (paragraph separator)"}
     return f"U+{ord(char):04X}{names.get(char, '')}"
 
 
@@ -56,6 +57,15 @@ def deck_name_problem(name: str) -> tuple[str, str] | None:
     if any(not part.strip() for part in name.split(DECK_SEPARATOR)):
         return "empty-deck-segment", f"deck name '{name}' has an empty part between '::'"
     return None
+
+
+def namespace_problem(namespace: str) -> tuple[str, str] | None:
+    """Say why text cannot be a namespace (it starts every card key in the lock file), or None."""
+    found = _NOT_IN_NAMES.search(namespace)
+    if found is None:
+        return None
+    return "namespace-character", (f"namespace contains the control character {_character(found.group())}; "
+                                   "it would break the lock file's lines")
 
 
 def tag_problem(tag: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from typing import Mapping
 from deckgen.errors import WriteError
 from deckgen.model import Compilation, PackageSummary
 from deckgen.output.progress import ProgressFn, no_progress
-from deckgen.project.cache import PackageRecord, cache_contents, inputs_key
+from deckgen.project.cache import PackageRecord, cache_contents, inputs_key, note_counts
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
 from deckgen.project.loader import Project, load_project, without_cyclic_gc
@@ -99,7 +99,7 @@ def _write_cache(project: Project, compilation: Compilation, records: list[Packa
     inputs = inputs_key(project.sources, (project.lock.display, new_lock), project.notetypes.fingerprint)
     build_problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _ABOUT_THE_OLD_LOCK]
     contents = cache_contents(project.cache, project.files, project.notetypes.fingerprint, inputs, records,
-                              build_problems, project.media_seen)
+                              build_problems, project.media_seen, note_counts(s.note for s in compilation.notes))
     if hashlib.sha256(contents).hexdigest() == project.cache.digest:
         return
     try:

@@ -14,9 +14,10 @@ import os
 import stat
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterator
 
 from deckgen.errors import DeckgenError, MissingExtra
 from deckgen.names import media_name_problem
@@ -28,6 +29,21 @@ _CHUNK = 1 << 20
 
 class PackageError(DeckgenError):
     """A package that cannot be imported; the message says why, for people."""
+
+
+# What zipfile raises for a damaged entry (a bad header, an unknown compression method, a cut file).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError)
+
+
+@contextmanager
+def _opened(archive: zipfile.ZipFile, entry: zipfile.ZipInfo | str, what: str) -> Iterator[IO[bytes]]:
+    """Open one entry for reading; a damaged one is a PackageError, never a traceback."""
+    try:
+        source = archive.open(entry)
+    except _DAMAGED as exc:
+        raise PackageError(f"{what} in the package is damaged ({exc})") from None
+    with source:
+        yield source
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,7 @@ def open_package(path: Path) -> zipfile.ZipFile:
         if not stat.S_ISREG(os.stat(path).st_mode):
             raise PackageError(f"{path.name} is not a file (a folder, pipe or device cannot be a package)")
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError):
         raise PackageError(f"{path.name} is not an Anki package (not a zip file)") from None
     except OSError as exc:
         raise PackageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
@@ -125,7 +141,7 @@ def _check_entry(info: zipfile.ZipInfo, limit: int, what: str, limits: Limits) -
 def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo, compressed: bool, limits: Limits) -> bytes:
     """Read a small index entry (meta, media list) into memory, within the per-file limit."""
     _check_entry(info, limits.media_file_bytes, f"'{info.filename}'", limits)
-    with archive.open(info) as source:
+    with _opened(archive, info, f"'{info.filename}'") as source:
         return _unpack(source, compressed, limits.media_file_bytes, f"'{info.filename}'")
 
 
@@ -148,7 +164,7 @@ def _unpack(source: IO[bytes], compressed: bool, limit: int, what: str, sink: IO
                 parts.append(chunk)
             else:
                 sink.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError, NotImplementedError) as exc:
+    except (*_DAMAGED, zstandard.ZstdError) as exc:
         raise PackageError(f"{what} in the package is damaged ({exc})") from None
     return b"".join(parts)
 
@@ -220,7 +236,7 @@ def read_layout(archive: zipfile.ZipFile, limits: Limits) -> Layout:
 
 def extract_collection(archive: zipfile.ZipFile, layout: Layout, target: Path, limits: Limits) -> None:
     """Write the package's collection, unpacked, to target."""
-    with archive.open(layout.collection_entry) as source, open(target, "wb") as sink:
+    with _opened(archive, layout.collection_entry, "the collection") as source, open(target, "wb") as sink:
         _unpack(source, layout.compressed, limits.collection_bytes, "the collection", sink)
 
 
@@ -231,7 +247,7 @@ def extract_media(archive: zipfile.ZipFile, layout: Layout, folder: Path, limits
         target = folder / name
         if target.parent != folder:  # checked names never do this; refuse rather than trust it
             raise PackageError(f"media file name {name!r} leaves its folder")
-        with archive.open(zip_name) as source, open(target, "wb") as sink:
+        with _opened(archive, zip_name, f"media file {name!r}") as source, open(target, "wb") as sink:
             _unpack(source, layout.compressed, limits.media_file_bytes, f"media file {name!r}", sink)
             total += sink.tell()
         if total > limits.media_total_bytes:

@@ -18,60 +18,51 @@ _FIRST_KEYS = ("name", "id", "type", "sortf", "flds", "tmpls", "css")
 _ITEM_FIRST_KEYS = ("name", "id", "qfmt", "afmt")
 
 
+# What Anki's backend needs in every field, template and note type of a package: it refuses a
+# package whose note type lacks any of these ("missing field `sticky`"). A project's file may leave
+# them out; packaging fills in Anki's own defaults (what a new note type in Anki 26.9 has).
+FIELD_DEFAULTS = {
+    "sticky": False, "rtl": False, "font": "Arial", "size": 20, "media": [], "description": "",
+    "plainText": False, "collapsed": False, "excludeFromSearch": False,
+}
+TEMPLATE_DEFAULTS = {"bqfmt": "", "bafmt": "", "bfont": "", "bsize": 0, "did": None}
+TYPE_DEFAULTS = {
+    "sortf": 0,
+    "css": "",
+    "latexPre": "\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
+    "\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb,amsmath}\n\\pagestyle{empty}\n"
+    "\\setlength{\\parindent}{0in}\n\\begin{document}\n",
+    "latexPost": "\\end{document}",
+    "latexsvg": False,
+    "tags": [],
+    "vers": [],
+}
+
+
+def _completed(data: dict, mod: int, default_deck: int) -> dict:
+    """Number the fields and templates, stamp the time, and fill every key Anki requires."""
+    for key, defaults in (("flds", FIELD_DEFAULTS), ("tmpls", TEMPLATE_DEFAULTS)):
+        data[key] = [{**defaults, **item, "ord": ordinal} for ordinal, item in enumerate(data[key])]
+    data = {**TYPE_DEFAULTS, "did": default_deck, **data, "mod": mod, "usn": -1}
+    data.setdefault("req", [[i, "any", [0]] for i in range(len(data["tmpls"]))])
+    return data
+
+
 def own_type_json(notetype: NoteType, mod: int, default_deck: int) -> dict:
     """Return Anki's JSON for one of deckgen's own note types, as packaged."""
-    fields = [
-        {
-            "name": field.name,
-            "ord": ordinal,
-            "id": field.id,
-            "sticky": False,
-            "rtl": False,
-            "font": "Arial",
-            "size": 20,
-            "media": [],
-            "description": "",
-            "plainText": False,
-            "collapsed": False,
-            "excludeFromSearch": False,
-        }
-        for ordinal, field in enumerate(notetype.fields)
-    ]
-    templates = [
-        {
-            "name": template.name,
-            "ord": ordinal,
-            "id": template.id,
-            "qfmt": template.front,
-            "afmt": template.back,
-            "bqfmt": "",
-            "bafmt": "",
-            "bfont": "",
-            "bsize": 0,
-            "did": None,
-        }
-        for ordinal, template in enumerate(notetype.templates)
-    ]
-    return {
+    return _completed({
         "id": notetype.id,
         "name": notetype.name,
         "type": notetype.anki_type,
-        "mod": mod,
-        "usn": -1,
-        "sortf": 0,
-        "did": default_deck,
-        "tmpls": templates,
-        "flds": fields,
+        "tmpls": [{"name": t.name, "id": t.id, "qfmt": t.front, "afmt": t.back} for t in notetype.templates],
+        "flds": [{"name": f.name, "id": f.id} for f in notetype.fields],
         "css": notetype.css,
-        "latexPre": "\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
-        "\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb,amsmath}\n\\pagestyle{empty}\n"
-        "\\setlength{\\parindent}{0in}\n\\begin{document}\n",
-        "latexPost": "\\end{document}",
-        "latexsvg": False,
-        "req": [[i, "any", [0]] for i in range(len(templates))],
-        "tags": [],
-        "vers": [],
-    }
+    }, mod, default_deck)
+
+
+def project_type_json(notetype: ProjectNoteType, mod: int, default_deck: int) -> dict:
+    """Return Anki's JSON for a project's note type: its file, completed with Anki's defaults."""
+    return _completed(json.loads(notetype.definition), mod, default_deck)
 
 
 def _ordered(item: dict, first: tuple[str, ...]) -> dict:

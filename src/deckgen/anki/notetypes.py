@@ -8,7 +8,6 @@ appended with a new id so that existing collections merge it instead of forking 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -94,15 +93,6 @@ class ProjectNoteType:
     def media_refs(self) -> tuple[MediaRef, ...]:
         """Refer to the template media files, bundled (when present) under their own names."""
         return tuple(MediaRef("image", name, "", self.location, verbatim=True) for name in self.template_media)
-
-    def package_json(self, mod: int, default_deck: int) -> dict:
-        """Return Anki's note-type JSON for a package: the definition plus order and time."""
-        data = json.loads(self.definition)
-        for key in ("flds", "tmpls"):
-            for ordinal, item in enumerate(data[key]):
-                item["ord"] = ordinal
-        data.setdefault("did", default_deck)
-        return {**data, "mod": mod, "usn": -1}
 
 
 # A CJK-capable font stack first for Chinese text, then each platform's UI font.

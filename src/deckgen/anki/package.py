@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import zipfile
 
-from deckgen.anki.notetype_json import own_type_json
+from deckgen.anki.notetype_json import own_type_json, project_type_json
 from deckgen.anki.notetypes import ProjectNoteType
 from deckgen.identity import card_id_candidate, deck_id
 from deckgen.model import PackagePlan
@@ -93,7 +93,7 @@ def _collection_bytes(plan: PackagePlan) -> bytes:
         top_id = deck_id(plan.top_deck)
         decks = {str(deck_id(name)): _deck_json(name) for name in with_parents(plan.decks)}
         models = {
-            str(nt.id): nt.package_json(mod, top_id) if isinstance(nt, ProjectNoteType) else own_type_json(nt, mod, top_id)
+            str(nt.id): project_type_json(nt, mod, top_id) if isinstance(nt, ProjectNoteType) else own_type_json(nt, mod, top_id)
             for nt, mod in plan.notetypes
         }
         (default_decks,) = db.execute("SELECT decks FROM col").fetchone()

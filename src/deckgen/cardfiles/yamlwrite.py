@@ -24,6 +24,8 @@ _NAMED_ESCAPES = {
 }
 # Everything YAML readers refuse or treat as a line break, plus the quote and backslash.
 _NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\xa0\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+# Comments keep tabs and line breaks (\n, \r) but nothing else YAML refuses or reads as a line break.
+_COMMENT_UNSAFE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 # Literal blocks show text as written, so they take only lines nothing can misread.
 _LITERAL_UNSAFE = re.compile('[\x00-\x09\x0b-\x1f\x7f-\x9f\xa0\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 
@@ -103,5 +105,7 @@ def _lines(mapping: Block, indent: str) -> list[str]:
 
 def dump(document: Block, comment: str = "") -> str:
     """Write a document (nested Blocks, lists and text) as YAML text."""
+    # A comment may name an untrusted file: characters YAML refuses even there are shown escaped.
+    comment = _COMMENT_UNSAFE.sub(_escape_char, comment)
     header = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
     return header + "\n".join(_lines(document, "")) + "\n"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from deckgen.lint.engine import lint_cards
 from deckgen.pipeline import Project, load_project
+from deckgen.project.loader import without_cyclic_gc
 from deckgen.problems import Problem, has_errors, sorted_problems
 from deckgen.project.paths import ProjectPaths
 
@@ -30,6 +31,7 @@ def lint_project(project: Project) -> list[Problem]:
     return [*project.config.problems, *lint_cards(project.cards, project.config.lint)]
 
 
+@without_cyclic_gc
 def run_lint(cards_dir: Path, config_path: Path | None = None, *, strict: bool = False) -> LintReport:
     """Validate the card folder and lint every card that is valid."""
     project = load_project(ProjectPaths.of(cards_dir, config_path=config_path))

@@ -12,7 +12,7 @@ from deckgen.names import DECK_SEPARATOR, file_stem, id_slug
 from deckgen.names import deck_name_problem as deck_name_problem_of
 from deckgen.problems import printable
 from deckgen.project.paths import display_path
-from deckgen.project.writer import write_files
+from deckgen.project.writer import unwritable, write_files
 
 SCHEMA_FILE = "deckgen.schema.json"
 # The scaffold's example card: the placeholder-text lint rule flags a card still holding it.
@@ -54,8 +54,11 @@ def new_card_file(cards_dir: Path, deck: str, path: Path | None = None) -> Path:
     parts = [part.strip() for part in deck.split(DECK_SEPARATOR)]
     deck = DECK_SEPARATOR.join(parts)
     target = path or default_card_path(cards_dir, deck)
-    if target.exists() or target.is_symlink():
+    if os.path.lexists(target):
         raise DeckgenError(f"{display_path(target)} already exists; choose another file with --path")
+    reason = unwritable(target)
+    if reason is not None:
+        raise DeckgenError(f"cannot write {display_path(target)}: {reason}")
     schema = cards_dir.resolve().parent / SCHEMA_FILE
     schema_ref = Path(os.path.relpath(schema, target.resolve().parent)).as_posix() if schema.is_file() else None
     card_id = (id_slug(" ".join(parts[1:] or parts)) or "card") + "-example"  # unique per file within its top-level deck

@@ -14,6 +14,7 @@ from deckgen.model import Compilation
 from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_html
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
+from deckgen.project.loader import without_cyclic_gc
 from deckgen.project.paths import ProjectPaths, display_path
 from deckgen.project.writer import write_files
 
@@ -71,6 +72,7 @@ def check_editor_url(editor_url: str) -> None:
         raise BadUsage(problem)
 
 
+@without_cyclic_gc
 def run_preview(
     cards_dir: Path,
     out_dir: Path,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from deckgen.model import LockEntry
 from deckgen.pipeline import compile_project, load_project
 from deckgen.project.loader import without_cyclic_gc
 from deckgen.problems import Problem, has_errors
+from deckgen.project.cache import note_counts
 from deckgen.project.paths import ProjectPaths
 
 
@@ -47,23 +47,22 @@ class StatsReport:
 
 @without_cyclic_gc
 def run_stats(cards_dir: Path, out_dir: Path, lock_path: Path | None = None, *, now: float | None = None) -> StatsReport:
-    """Compile the cards against the lock file, without writing, and count."""
-    project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path))
+    """Compile the cards against the lock file, without writing, and count.
+
+    When the last build read exactly these inputs, its cache already holds every count, and
+    no card is read; nothing was removed since that build, whose lock file marks every removal.
+    """
+    project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path), reuse=True)
+    if project.reused is not None and project.reused.counts is None:  # a cache from before counts
+        project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path))
     compilation = compile_project(project, now)
     report = build_report(project, compilation)
-    notes = [s.note for s in compilation.notes]
-    decks: dict[str, list[int]] = {}
-    tags: Counter[str] = Counter()
-    for note in notes:
-        counts = decks.setdefault(note.card.deck, [0, 0])
-        counts[0] += 1
-        counts[1] += len(note.ordinals)
-        for tag in note.card.tags:
-            tags[tag] += len(note.ordinals)
+    counts = project.reused.counts if project.reused is not None else None
+    counts = counts or note_counts(s.note for s in compilation.notes)
     return StatsReport(
         problems=report.problems,
-        decks=tuple(DeckCount(deck, *decks[deck]) for deck in sorted(decks, key=str.casefold)),
-        tags=tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))),
+        decks=tuple(DeckCount(*row) for row in counts.decks),
+        tags=counts.tags,
         packages=report.packages,
         removed=compilation.removed,
         lock_found=report.lock_found,

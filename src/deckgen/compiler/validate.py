@@ -9,7 +9,7 @@ from typing import Iterable
 from deckgen import cloze
 from deckgen.compiler.yamlread import Mapping, Node, Scalar, Sequence, kind_of
 from deckgen.model import Card, CardKind, Position
-from deckgen.names import DECK_SEPARATOR, deck_name_problem, tag_problem, text_character_problem
+from deckgen.names import DECK_SEPARATOR, deck_name_problem, namespace_problem, tag_problem, text_character_problem
 from deckgen.problems import Location, Problem, error, warning
 
 FILE_KEYS = ("deck", "tags", "source", "cards", "notetype", "format", "namespace")
@@ -20,6 +20,18 @@ CARD_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*\Z")
 BOOLEANS = {"true": True, "false": False}
 # The card attribute each text key fills, for locating errors found in that text later.
 TEXT_ATTRIBUTES = {"q": "front", "a": "back", "cloze": "text", "extra": "extra", "source": "source"}
+
+
+_CLOZE_OPENER = re.compile(cloze.OPENER)
+
+
+def _unread_numbers(text: str) -> str:
+    """Explain an opener whose number Anki reads as plain text (above 65535), if the text has one."""
+    for match in _CLOZE_OPENER.finditer(text):
+        if cloze.count(match.group()) == 0:
+            shown = match.group(1) if len(match.group(1)) <= 24 else match.group(1)[:21] + "..."
+            return f" ('c{shown}': Anki reads numbers above 65535 as plain text)"
+    return ""
 
 
 class _Checker:
@@ -184,7 +196,8 @@ class _Checker:
                     self.fail(found[clash][0], "cloze-and-basic", f"'{clash}' cannot be used in a cloze card")
             text = self.text(found, "cloze", True, node, where, raw)
             if text is not None and not raw and not cloze.count(text):
-                self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}")
+                self.fail(found["cloze"][1], "cloze-no-deletion", "cloze text has no deletion like {{c1::answer}}"
+                          + _unread_numbers(text))
             elif text is not None and not raw:
                 for code, message in cloze.mistakes(text):
                     self.fail(found["cloze"][1], code, message)
@@ -270,6 +283,10 @@ class _Checker:
         cards = [self.card(node, deck or "?", file_tags, file_source, file_source_at, defaults) for node in cards_node.items]
         valid = tuple(card for card in cards if card is not None) if deck else ()
         namespace = self.text(found, "namespace", False, root, "the file")
+        bad_namespace = None if namespace is None else namespace_problem(namespace)
+        if bad_namespace is not None:
+            self.fail(found["namespace"][1], *bad_namespace)
+            return ()
         # Rare (a renamed top-level deck), so cards are made first and only then re-scoped.
         return tuple(card._replace(namespace=namespace) for card in valid) if namespace else valid
 

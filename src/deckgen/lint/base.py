@@ -7,6 +7,7 @@ stable; a rule's docstring is its documentation, with an example that warns and 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -111,15 +112,23 @@ def prompts_of(card: Card) -> list[Prompt]:
     if card.named_fields:
         return []  # which field is the question depends on the note type's templates
     if card.kind == "cloze":
-        return [Prompt(card, ordinal, _plain(cloze.render(card.text, ordinal, question=True)),
-                       tuple(cloze.answers(card.text, ordinal)), at(card, "cloze"))
-                for ordinal in cloze.ordinals(card.text)]
+        return [Prompt(card, ordinal, question, answers, at(card, "cloze"))
+                for ordinal, question, answers in _cloze_cards(card.text)]
     prompts = [Prompt(card, 0, card.front, (card.back,), at(card, "q"))]
     if card.reverse:
         prompts.append(Prompt(card, 1, card.back, (card.front,), at(card, "a")))
     return prompts
 
 
+# Rules read each cloze card after prompts_of did: room for every cloze text of a large project,
+# bounded so that a long `watch` does not keep old texts forever.
+@functools.lru_cache(maxsize=1 << 17)
+def _cloze_cards(text: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+    """Each card of a cloze text as (ordinal, question as plain text, answers); kept for the next rule."""
+    return tuple((ordinal, _plain(cloze.render(text, ordinal, question=True)), tuple(cloze.answers(text, ordinal)))
+                 for ordinal in cloze.ordinals(text))
+
+
 def deletion_texts(text: str) -> list[str]:
     """Return what every deletion of a cloze text hides."""
-    return [answer for ordinal in cloze.ordinals(text) for answer in cloze.answers(text, ordinal)]
+    return [answer for _, _, answers in _cloze_cards(text) for answer in answers]

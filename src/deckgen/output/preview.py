@@ -8,6 +8,7 @@ from an imported package may hold) run only when asked for (`run_card_scripts`),
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import mimetypes
@@ -17,7 +18,7 @@ from base64 import b64encode
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from deckgen.anki.notetypes import NoteTypes
 from deckgen.anki.templates import CardView, TemplateError, card_views
@@ -38,10 +39,15 @@ class LinkStyle:
 
     def href(self, file: str, line: int, col: int) -> str:
         """Link to a line of a card file (given by its real path)."""
-        source = Path(file)
         if self.editor_url:
-            return self.editor_url.format(path=source.as_posix(), line=line, col=col)
-        return Path(os.path.relpath(source, self.page_dir.resolve())).as_posix()
+            return self.editor_url.format(path=Path(file).as_posix(), line=line, col=col)
+        return self._relative(file)
+
+    @functools.cached_property
+    def _relative(self) -> Callable[[str], str]:
+        # One page links many cards of few files: each file's relative path is worked out once.
+        page_dir = self.page_dir.resolve()
+        return functools.lru_cache(maxsize=None)(lambda file: Path(os.path.relpath(Path(file), page_dir)).as_posix())
 
 
 def editor_url_problem(template: str) -> str | None:
@@ -52,6 +58,8 @@ def editor_url_problem(template: str) -> str | None:
         return f"unknown field {exc} in --editor-url; use {{path}}, {{line}} and {{col}}"
     except ValueError as exc:
         return f"--editor-url is not a valid template ({exc}); write braces as {{{{ and }}}}"
+    except (AttributeError, TypeError):  # `{path.x}`, `{line[0]}`: str.format looks inside the values
+        return "--editor-url fields take no attributes or indexes; use {path}, {line} and {col}"
     return None
 
 
@@ -164,11 +172,6 @@ def preview_html(
         key = note.card.key
         by_deck.setdefault(note.card.deck, []).extend(
             _card_html(note, notetypes, media, links, statuses.get(key, ""), warnings.get(key, ())))
-    sections = [
-        f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
-        f'<span class="pv-n">{len(cards)}</span></h2>{"".join(cards)}</section>'
-        for deck, cards in by_deck.items()
-    ]
     total = sum(len(cards) for cards in by_deck.values())
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
     # Note types may share one stylesheet; include each distinct one once.
@@ -183,15 +186,20 @@ def preview_html(
         + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
         + f'<span id="pv-count">{total} of {total} cards</span>'
     )
-    return (
+    parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{_policy(script, run_card_scripts)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>deckgen preview</title>"
         f"<style>{_asset('preview.css')}</style><style>{css}</style></head>\n"
-        f'<body><header class="pv-bar">{controls}</header>\n<main>{"".join(sections)}</main>\n'
-        f'<p id="pv-empty" hidden>No card matches.</p>'
-        f"<script>{script}</script></body></html>\n"
-    )
-
-
+        f'<body><header class="pv-bar">{controls}</header>\n<main>'
+    ]
+    for deck, cards in by_deck.items():
+        parts.append(f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
+                     f'<span class="pv-n">{len(cards)}</span></h2>')
+        parts += cards
+        parts.append("</section>")
+    parts.append(f'</main>\n<p id="pv-empty" hidden>No card matches.</p><script>{script}</script></body></html>\n')
+    del by_deck
+    # Joined once: a page of 100,000 cards is over 100 MB, and each extra join would copy it whole.
+    return "".join(parts)

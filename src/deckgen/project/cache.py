@@ -27,6 +27,7 @@ import importlib.util
 import json
 import sys
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -35,7 +36,7 @@ from deckgen.model import Card, MediaRef, Note, PackageSummary, ParsedFile
 from deckgen.problems import Location, Problem
 
 CACHE_NAME = ".deckgen-cache"
-_FORMAT = b"deckgen-cache 3"
+_FORMAT = b"deckgen-cache 4"
 _HEADER_KEY = b"header"
 
 
@@ -180,11 +181,37 @@ class PackageRecord:
 
 
 @dataclass(frozen=True)
+class NoteCounts:
+    """Notes and cards per deck (without its sub-decks), by deck name; cards per tag, most first."""
+
+    decks: tuple[tuple[str, int, int], ...]
+    tags: tuple[tuple[str, int], ...]
+
+
+def note_counts(notes: Iterable[Note]) -> NoteCounts:
+    """Count a build's notes and cards per deck and its cards per tag."""
+    decks: dict[str, list[int]] = {}
+    tags: Counter[str] = Counter()
+    for note in notes:
+        counts = decks.setdefault(note.card.deck, [0, 0])
+        counts[0] += 1
+        counts[1] += len(note.ordinals)
+        for tag in note.card.tags:
+            tags[tag] += len(note.ordinals)
+    return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=str.casefold)),
+                      tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))))
+
+
+@dataclass(frozen=True)
 class CachedBuild:
-    """What the last build reported, for a build whose inputs are all as it left them."""
+    """What the last build reported, for a build whose inputs are all as it left them.
+
+    `counts` lets `stats` answer without reading a card (None from a cache that lacks them).
+    """
 
     packages: tuple[PackageRecord, ...]
     problems: tuple[Problem, ...]
+    counts: NoteCounts | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +273,14 @@ class BuildCache:
         except (KeyError, TypeError, ValueError):
             return None
         packages = self.packages()
-        return CachedBuild(packages, problems) if packages else None
+        return CachedBuild(packages, problems, self._counts()) if packages else None
+
+    def _counts(self) -> NoteCounts | None:
+        try:
+            decks, tags = self.header["counts"]
+            return NoteCounts(tuple((str(d), int(n), int(c)) for d, n, c in decks), tuple((str(t), int(c)) for t, c in tags))
+        except (KeyError, TypeError, ValueError):
+            return None
 
 
 def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None], notetypes: str) -> str:
@@ -262,9 +296,11 @@ def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None],
 
 
 def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes: str, inputs: str,
-                   packages: Sequence[PackageRecord], problems: Sequence[Problem], media: Mapping[str, str | None]) -> bytes:
+                   packages: Sequence[PackageRecord], problems: Sequence[Problem], media: Mapping[str, str | None],
+                   counts: NoteCounts | None = None) -> bytes:
     """Return the cache file a successful build leaves for the next run."""
     header = {
+        "counts": None if counts is None else [[list(d) for d in counts.decks], [list(t) for t in counts.tags]],
         "code": code_fingerprint(),
         "notetypes": notetypes,
         "inputs": inputs,

@@ -8,6 +8,8 @@ cleanly, and conflict markers left in it are resolved by keeping the later entry
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Iterable
 
 from deckgen.model import LockEntry
@@ -22,6 +24,8 @@ HEADER = (
 # Larger times or note ids than any real one: a damaged line, not something to hand to Anki.
 _LARGEST = 1 << 53
 _CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+# Characters that would split a line into columns or lines (str.splitlines breaks at all but tab).
+_SPLITS_LINES = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _later(a: LockEntry, b: LockEntry) -> LockEntry:
@@ -35,12 +39,15 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
     conflict_line = 0
     shared: dict[str, str] = {}  # one object per kind and deck name, not one per line
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line or line[0] == "#" or line.isspace():
-            continue
-        if line[0] in "<|=>" and line.startswith(_CONFLICT_MARKERS):
-            conflict_line = conflict_line or number
-            continue
         parts = line.split("\t")
+        # A line of six columns with numeric times is an entry even when its key starts with '#' or
+        # a conflict marker's characters (a deck may be named "#1" or "<<<<<<<"): tabs tell.
+        if len(parts) != 6 or (line[0] == "#" and not (parts[2].isdigit() and parts[3].isdigit())):
+            if not line or line[0] == "#" or line.isspace():
+                continue
+            if line[0] in "<|=>" and line.startswith(_CONFLICT_MARKERS):
+                conflict_line = conflict_line or number
+                continue
         try:
             if len(parts) != 6 or not parts[0] or not parts[1]:
                 raise ValueError
@@ -60,9 +67,21 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
     return entries, problems
 
 
+def _one_line(entry: LockEntry) -> str:
+    """Write an entry as exactly one line of six columns.
+
+    Card keys and deck names cannot hold a tab or line break (validation refuses them), but a
+    project note type's name, recorded in the last column, can: it is only shown, so such
+    characters become spaces there rather than damage the line on every build.
+    """
+    if _SPLITS_LINES.search(entry.deck):
+        entry = dataclasses.replace(entry, deck=_SPLITS_LINES.sub(" ", entry.deck))
+    return entry.line()
+
+
 def format_lock(entries: Iterable[LockEntry]) -> str:
     """Write entries as the lock file's text: header, then one sorted line each."""
-    lines = sorted(entry.line() for entry in entries)
+    lines = sorted(_one_line(entry) for entry in entries)
     return HEADER + "".join(line + "\n" for line in lines)
 
 

@@ -21,9 +21,13 @@ def display_path(path: Path | str) -> str:
     """
     path = Path(path)
     try:
-        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # Links are not followed first, so a linked card file is shown by its own name.
+        shown = Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
     except (ValueError, OSError):
-        shown = path.as_posix()
+        try:
+            shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            shown = path.as_posix()
     return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 

@@ -19,7 +19,8 @@ from deckgen.errors import WriteError
 from deckgen.project.paths import display_path
 
 _SUFFIX = ".deckgen-tmp"
-_OURS = re.compile(rf"\.(.+)\.(\d+)\.(?:new|old){re.escape(_SUFFIX)}\Z")
+# Ours, and the `.name.PID.tmp` files that earlier versions wrote (a killed build left them behind).
+_OURS = re.compile(rf"\.(.+)\.(\d+)\.(?:(?:new|old){re.escape(_SUFFIX)}|tmp)\Z")
 
 
 def _alive(pid: int) -> bool:
@@ -81,6 +82,16 @@ def unwritable(target: Path) -> str | None:
 
     The one rule both a build and `check` apply before anything is written.
     """
+    try:
+        return _unwritable(target)
+    except OSError as exc:  # a name too long to even look up, say
+        return exc.strerror or str(exc)
+
+
+def _unwritable(target: Path) -> str | None:
+    longest = max(len(os.fsencode(name)) for name in (target.name, _temp(target, "new").name))
+    if longest > 255:  # no file system takes it; looking it up would fail
+        return "the file name is too long for the file system"
     if target.is_symlink():
         return "it is a link"
     if target.exists() and not target.is_file():
@@ -95,6 +106,14 @@ def unwritable(target: Path) -> str | None:
     if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
         return f"no permission to write in {display_path(existing)}"
     return None
+
+
+def _remove_temporaries(written: list[tuple[Path, Path]]) -> None:
+    for temp, _ in written:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
 
 
 def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None:
@@ -112,8 +131,10 @@ def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None
             raise WriteError(f"{display_path(target)} already exists; nothing was changed", target)
     written: list[tuple[Path, Path]] = []  # (temporary file, target)
     placed: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
+    made: list[Path] = []  # folders this call created, removed again on failure
     try:
         for folder in dict.fromkeys(target.parent for target in files):
+            made += reversed([f for f in (folder, *folder.parents) if not (f.exists() or f.is_symlink())])
             folder.mkdir(parents=True, exist_ok=True)
             _clean_stale(folder)
         for target, data in files.items():
@@ -151,11 +172,14 @@ def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None
                     os.unlink(target)
             except OSError:
                 pass
+        _remove_temporaries(written)
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty: something else was put there meanwhile
         raise
-    finally:
-        for temp, _ in written:
-            if temp.exists():
-                temp.unlink()
+    _remove_temporaries(written)
     for _, backup in placed:
         if backup is not None:
             try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
 from collections import Counter, defaultdict
 from typing import Iterator
 
@@ -10,27 +13,99 @@ from deckgen.project.config import LintSettings, Option
 
 SIMILARITY = Option("near-duplicate-similarity", float, 0.8, 0.5, 1.0)
 _ARTICLES = frozenset({"a", "an", "the"})
+# Up to this many hash lookups per question, nothing is counted to choose the cheaper search.
+_FEW_LOOKUPS = 128
 
 
 def contained_pairs(sets: list[frozenset[str]], ratio: float) -> Iterator[tuple[int, int]]:
     """Yield (i, j) where sets[i] is within sets[j] and has at least `ratio` of its members.
 
-    Each set is indexed under its rarest member only; a set within another shares that member,
-    so each set is compared with the few sets filed under its own members, never with all.
-    Equal sets are yielded once, in index order.
+    Equal sets are yielded once, in index order; pairs come by j, then i, both ascending. A set
+    within sets[j] is sets[j] less a few members (at most its size less `ratio` of it), so each
+    set either looks up every such smaller set by a hash of its members, or, when that would
+    be more lookups, compares itself with the sets filed under its own members (each set is
+    filed under its rarest member). Each set does whichever is cheaper: the work grows with the
+    number of sets, not with how often their members recur (a small vocabulary), and every
+    pair found is checked exactly.
     """
+    signatures = [_signature(members) for members in sets]
+    by_signature: dict[int, list[int]] = defaultdict(list)
+    for i, signature in enumerate(signatures):
+        if sets[i]:
+            by_signature[signature].append(i)
     frequency = Counter(member for members in sets for member in members)
-    sizes = [len(members) for members in sets]
     by_rarest: dict[str, list[int]] = defaultdict(list)
     for i, members in enumerate(sets):
         if members:
             by_rarest[min(members, key=lambda m: (frequency[m], m))].append(i)
+    sizes = [len(members) for members in sets]
     for j, larger in enumerate(sets):
-        least = ratio * sizes[j]
-        for member in larger:
-            for i in by_rarest.get(member, ()):
-                if least <= sizes[i] <= sizes[j] and i != j and sets[i] <= larger and (sizes[i] < sizes[j] or i < j):
-                    yield i, j
+        smallest = math.ceil(ratio * sizes[j])  # the size a contained set must reach
+        if not larger or smallest > sizes[j]:
+            continue
+        lookups = _subset_count(sizes[j], sizes[j] - smallest, _FEW_LOOKUPS)
+        found: list[int] | None = None
+        if lookups > _FEW_LOOKUPS:
+            # A contained set's rarest member is among the larger set's (size - smallest + 1) rarest.
+            prefix = sorted(larger, key=lambda m: (frequency[m], m))[:sizes[j] - smallest + 1]
+            comparisons = sum(len(by_rarest.get(member, ())) for member in prefix)
+            if _subset_count(sizes[j], sizes[j] - smallest, comparisons) > comparisons:
+                found = [i for member in prefix for i in by_rarest.get(member, ())
+                         if smallest <= sizes[i] <= sizes[j] and i != j and sets[i] <= larger]
+        if found is None:
+            found = _by_signature(j, sets, signatures[j], by_signature, sizes, smallest)
+        for i in sorted(found):
+            if sizes[i] < sizes[j] or i < j:
+                yield i, j
+
+
+def _signature(members: frozenset[str]) -> int:
+    """Hash a set so that the hash of a subset is this one with the removed members' hashes xor-ed out."""
+    return functools.reduce(operator.xor, map(hash, members), 0)
+
+
+def _subset_count(size: int, most_removed: int, limit: int) -> int:
+    """Count the subsets of `size` members with up to `most_removed` removed; stop once above `limit`."""
+    total = 0
+    for removed in range(most_removed + 1):
+        total += math.comb(size, removed)
+        if total > limit:
+            break
+    return total
+
+
+def _by_signature(j: int, sets: list[frozenset[str]], signature: int, by_signature: dict[int, list[int]],
+                  sizes: list[int], smallest: int) -> list[int]:
+    """Find the sets within sets[j] of at least `smallest` members by looking up each candidate's hash."""
+    members = list(sets[j])
+    hits: list[tuple[int, tuple[int, ...]]] = []  # (hash, members removed) of each subset some set has
+    if signature in by_signature:
+        hits.append((signature, ()))
+    if sizes[j] > smallest:
+        _remove_more(signature, [hash(member) for member in members], 0, (), sizes[j] - smallest, by_signature, hits)
+    found: list[int] = []
+    for value, removed in hits:
+        for i in by_signature[value]:
+            # Equal hashes can be a clash: check the set is exactly sets[j] less the removed members.
+            if (i != j and sizes[i] == sizes[j] - len(removed) and sets[i] <= sets[j]
+                    and sets[i].isdisjoint([members[n] for n in removed])):
+                found.append(i)
+    return found
+
+
+def _remove_more(value: int, hashes: list[int], start: int, removed: tuple[int, ...], more: int,
+                 by_signature: dict[int, list[int]], hits: list[tuple[int, tuple[int, ...]]]) -> None:
+    """Remove one more member (from `start` on) from the set hashed `value`; note the subsets some set has.
+
+    A plain function, not a closure: a recursive closure is a reference cycle, garbage that only
+    the cyclic collector (paused during a run) would free.
+    """
+    for n in range(start, len(hashes)):
+        smaller = value ^ hashes[n]
+        if smaller in by_signature:
+            hits.append((smaller, removed + (n,)))
+        if more > 1:
+            _remove_more(smaller, hashes, n + 1, removed + (n,), more - 1, by_signature, hits)
 
 
 def check(data: LintInput, settings: LintSettings) -> Iterator[Finding]:
