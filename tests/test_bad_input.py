@@ -489,3 +489,31 @@ def test_a_package_with_a_damaged_entry_is_refused(project: Project, tmp_path: P
     (problem,) = json.loads(result.stdout)["problems"]
     assert "in the package is damaged" in problem["message"] and problem["code"] == "import-refused"
     assert list(project.root.rglob("*")) == [project.cards]
+
+
+def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(project: Project, tmp_path: Path) -> None:
+    # Found by fuzzing: Anki keeps a tag with a C1 control character; the import wrote it into a card
+    # file that then failed its own check ("please report this as a deckgen bug").
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        for front, tags in (("Kept?", ["fine"]), ("Odd tag?", ["odd\x80tag"])):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, "Answer"
+            note.tags = tags
+            col.add_note(note, col.decks.id("Theirs"))
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 0, result.output
+    assert "tag contains the control character U+0080; a tag cannot hold control characters (import-note-skipped)" \
+        in result.stderr
+    (card_file,) = project.cards.glob("*.yaml")
+    text = card_file.read_text(encoding="utf-8")
+    assert "Kept?" in text and "Odd tag?" not in text
+    assert project.run("build").exit_code == 0
