@@ -517,3 +517,28 @@ def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(
     text = card_file.read_text(encoding="utf-8")
     assert "Kept?" in text and "Odd tag?" not in text
     assert project.run("build").exit_code == 0
+
+
+def test_a_package_whose_decks_share_a_package_name_is_refused_with_what_to_do(project: Project, tmp_path: Path) -> None:
+    # Found by fuzzing: top-level decks "Physics" and "Physics!" both make physics.apkg; the import's
+    # staged build failed and the message blamed deckgen.
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        for deck in ("Physics", "Physics!"):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"In {deck}?", "Answer"
+            col.add_note(note, col.decks.id(deck))
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 1
+    assert ("the package's decks 'Physics' and 'Physics!' would both be written to physics.apkg: deckgen builds one "
+            "package per top-level deck, named after it; rename one of those decks in Anki and export again") in result.stderr
+    assert "deckgen bug" not in result.stderr
+    assert list(project.root.rglob("*")) == [project.cards]
