@@ -542,3 +542,32 @@ def test_a_package_whose_decks_share_a_package_name_is_refused_with_what_to_do(p
             "package per top-level deck, named after it; rename one of those decks in Anki and export again") in result.stderr
     assert "deckgen bug" not in result.stderr
     assert list(project.root.rglob("*")) == [project.cards]
+
+
+def test_an_imported_note_with_more_fields_than_its_note_type_is_skipped_with_a_warning(project: Project,
+                                                                                         tmp_path: Path) -> None:
+    # Found by fuzzing: a package written past Anki's editor can hold a field separator inside a
+    # field; the note then has one field too many and the import blamed deckgen.
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        ids = []
+        for front in ("Kept?", "Damaged?"):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, "Answer"
+            col.add_note(note, col.decks.id("Theirs"))
+            ids.append(note.id)
+        col.db.execute("UPDATE notes SET flds = ? WHERE id = ?", "Damaged?\x1fAn\x1fswer", ids[1])
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped note {ids[1]} (Basic): it has 3 fields, its note type 2 (import-note-skipped)" in result.stderr
+    (card_file,) = project.cards.glob("*.yaml")
+    assert "Kept?" in card_file.read_text(encoding="utf-8") and "Damaged?" not in card_file.read_text(encoding="utf-8")
+    assert project.run("build").exit_code == 0

@@ -106,6 +106,11 @@ class _Planner:
         if unkept is not None:
             self.skipped.append(f"note {note.id} ({nt.name}): {unkept[1]}")
             return None
+        fields = len(definition_from_anki(nt.definition).get("flds", []))
+        if note.notetype_id not in (BASIC.id, CLOZE.id) and len(note.fields) != fields:
+            # A damaged note (a field separator inside its text, say): Anki's Check Database repairs it.
+            self.skipped.append(f"note {note.id} ({nt.name}): it has {len(note.fields)} fields, its note type {fields}")
+            return None
         text = _own_type_text(note) if note.notetype_id in (BASIC.id, CLOZE.id) else self.typed_text(note, nt)
         if text is None:
             self.skipped.append(f"note {note.id} ({nt.name}): its fields do not fit deckgen's note type")
