@@ -489,3 +489,85 @@ def test_a_package_with_a_damaged_entry_is_refused(project: Project, tmp_path: P
     (problem,) = json.loads(result.stdout)["problems"]
     assert "in the package is damaged" in problem["message"] and problem["code"] == "import-refused"
     assert list(project.root.rglob("*")) == [project.cards]
+
+
+def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(project: Project, tmp_path: Path) -> None:
+    # Found by fuzzing: Anki keeps a tag with a C1 control character; the import wrote it into a card
+    # file that then failed its own check ("please report this as a deckgen bug").
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        for front, tags in (("Kept?", ["fine"]), ("Odd tag?", ["odd\x80tag"])):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, "Answer"
+            note.tags = tags
+            col.add_note(note, col.decks.id("Theirs"))
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 0, result.output
+    assert "tag contains the control character U+0080; a tag cannot hold control characters (import-note-skipped)" \
+        in result.stderr
+    (card_file,) = project.cards.glob("*.yaml")
+    text = card_file.read_text(encoding="utf-8")
+    assert "Kept?" in text and "Odd tag?" not in text
+    assert project.run("build").exit_code == 0
+
+
+def test_a_package_whose_decks_share_a_package_name_is_refused_with_what_to_do(project: Project, tmp_path: Path) -> None:
+    # Found by fuzzing: top-level decks "Physics" and "Physics!" both make physics.apkg; the import's
+    # staged build failed and the message blamed deckgen.
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        for deck in ("Physics", "Physics!"):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"In {deck}?", "Answer"
+            col.add_note(note, col.decks.id(deck))
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 1
+    assert ("the package's decks 'Physics' and 'Physics!' would both be written to physics.apkg: deckgen builds one "
+            "package per top-level deck, named after it; rename one of those decks in Anki and export again") in result.stderr
+    assert "deckgen bug" not in result.stderr
+    assert list(project.root.rglob("*")) == [project.cards]
+
+
+def test_an_imported_note_with_more_fields_than_its_note_type_is_skipped_with_a_warning(project: Project,
+                                                                                         tmp_path: Path) -> None:
+    # Found by fuzzing: a package written past Anki's editor can hold a field separator inside a
+    # field; the note then has one field too many and the import blamed deckgen.
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "theirs.anki2"))
+    try:
+        ids = []
+        for front in ("Kept?", "Damaged?"):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, "Answer"
+            col.add_note(note, col.decks.id("Theirs"))
+            ids.append(note.id)
+        col.db.execute("UPDATE notes SET flds = ? WHERE id = ?", "Damaged?\x1fAn\x1fswer", ids[1])
+        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+    finally:
+        col.close()
+
+    result = project.run("import", str(tmp_path / "theirs.apkg"))
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped note {ids[1]} (Basic): it has 3 fields, its note type 2 (import-note-skipped)" in result.stderr
+    (card_file,) = project.cards.glob("*.yaml")
+    assert "Kept?" in card_file.read_text(encoding="utf-8") and "Damaged?" not in card_file.read_text(encoding="utf-8")
+    assert project.run("build").exit_code == 0

@@ -317,3 +317,54 @@ def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_not
     else:
         assert project.run("build").exit_code == 0
     assert not (folder / "evil").exists() and not (folder / "evil.png").exists()
+
+
+_NOTETYPES = {"Basic": ("Front", "Back"), "Basic (and reversed card)": ("Front", "Back"), "Cloze": ("Text", "Back Extra")}
+
+
+@_examples(0.05)
+@given(notes=st.lists(st.tuples(st.sampled_from(sorted(_NOTETYPES)), valid_deck(), hostile_text(6), hostile_text(4),
+                                st.lists(st.one_of(st.sampled_from(["a::b", "tag#1", "x"]), hostile_text(2)), max_size=3)),
+                      min_size=1, max_size=3),
+       raw=st.booleans())
+def test_any_package_from_anki_imports_builds_and_goes_back_unchanged(tmp_path_factory, notes, raw: bool) -> None:
+    """A stranger's package: any field text, deck and tags Anki stores (raw: written past Anki's editor)."""
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    from anki_helpers import import_package
+
+    folder = tmp_path_factory.mktemp("fuzz-from-anki")
+    col = Collection(str(folder / "theirs.anki2"))
+    try:
+        for notetype, deck, first, second, tags in notes:
+            note = col.new_note(col.models.by_name(notetype))
+            first = first if notetype != "Cloze" else f"{first} {{{{c1::{second or 'x'}}}}}"
+            note[_NOTETYPES[notetype][0]], note[_NOTETYPES[notetype][1]] = first, second
+            note.tags = [tag for tag in tags if tag.strip() and " " not in tag]
+            col.add_note(note, col.decks.id(deck))
+            if raw:  # as other tools write notes: the text exactly, no clean-up by Anki's editor
+                col.db.execute("UPDATE notes SET flds = ? WHERE id = ?", f"{first}\x1f{second}".replace("\x1f\x1f", "\x1f"),
+                               note.id)
+        package = folder / "theirs.apkg"
+        col.export_anki_package(out_path=str(package), options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False), limit=None)
+        project = Project(folder / "project")
+
+        result = project.run("import", str(package))
+
+        assert result.exit_code in (0, 1), result.output
+        event(f"import exit {result.exit_code}")
+        if result.exit_code == 1:
+            assert list(project.root.rglob("*")) == [project.cards], result.stderr
+            assert "deckgen bug" not in result.stderr, result.stderr  # the import's own round trip failed
+            event(result.stderr.split("(import-refused)")[0].split(": error: ")[-1][:60])
+            return
+        build = project.run("build")
+        assert build.exit_code == 0, build.output
+        before = {nid: col.get_note(nid).fields for nid in col.find_notes("")}
+        for built in sorted(project.build_dir.glob("*.apkg")):
+            log = import_package(col, built)
+            assert not log.new and not log.conflicting
+        assert {nid: col.get_note(nid).fields for nid in col.find_notes("")} == before
+    finally:
+        col.close()

@@ -74,7 +74,8 @@ def tag_problem(tag: str) -> tuple[str, str] | None:
         return "empty-value", "tag is empty"
     found = _NOT_IN_NAMES.search(tag.strip())
     if found is not None:
-        return "tag-character", f"tag contains the control character {_character(found.group())}; Anki tags cannot"
+        char = _character(found.group())
+        return "tag-character", f"tag contains the control character {char}; a tag cannot hold control characters"
     if len(tag.split()) > 1:  # other space inside the tag (split() uses str.isspace)
         return "tag-space", f"tag '{tag.strip()}' contains a space; Anki tags cannot (use - or ::)"
     if any(not part for part in tag.strip().split(DECK_SEPARATOR)):

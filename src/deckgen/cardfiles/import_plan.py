@@ -18,7 +18,7 @@ from deckgen.anki.package_reader import AnkiCollection, AnkiNote, AnkiNoteType
 from deckgen.cardfiles.yamlwrite import Block, dump
 from deckgen.compiler.text import html_to_plain
 from deckgen.identity import card_key
-from deckgen.names import file_stem, slug, top_level, unique
+from deckgen.names import deck_name_problem, file_stem, slug, tag_problem, top_level, unique
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,17 @@ class _Planner:
             return None
         if not any(field for field in note.fields):
             self.skipped.append(f"note {note.id} ({nt.name}): every field is empty")
+            return None
+        # A deck or tag that card files refuse (Anki keeps some that deckgen cannot, such as C1
+        # control characters) would make the imported file fail to build: leave such notes out.
+        unkept = deck_name_problem(deck) or next(filter(None, map(tag_problem, note.tags)), None)
+        if unkept is not None:
+            self.skipped.append(f"note {note.id} ({nt.name}): {unkept[1]}")
+            return None
+        fields = len(definition_from_anki(nt.definition).get("flds", []))
+        if note.notetype_id not in (BASIC.id, CLOZE.id) and len(note.fields) != fields:
+            # A damaged note (a field separator inside its text, say): Anki's Check Database repairs it.
+            self.skipped.append(f"note {note.id} ({nt.name}): it has {len(note.fields)} fields, its note type {fields}")
             return None
         text = _own_type_text(note) if note.notetype_id in (BASIC.id, CLOZE.id) else self.typed_text(note, nt)
         if text is None:

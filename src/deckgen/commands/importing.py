@@ -99,6 +99,10 @@ def _compile_stage(stage: Path, now: float, where: Location) -> tuple[Compilatio
     compilation = compile_project(project, now)
     everything = [*project.problems, *compilation.problems]
     errors = [p for p in everything if p.severity == "error"]
+    clash = next((p for p in errors if p.code == "package-name-clash"), None)
+    if clash is not None:  # the package's own deck names, not a deckgen bug
+        raise ImportRefused(f"the package's {clash.message.split('; ')[0]}: deckgen builds one package per "
+                            "top-level deck, named after it; rename one of those decks in Anki and export again")
     if errors:
         raise ImportRefused(f"the imported cards would not build ({errors[0]}); please report this as a deckgen bug")
     codes = Counter(p.code for p in everything)

@@ -74,7 +74,7 @@ def _one_line(entry: LockEntry) -> str:
     project note type's name, recorded in the last column, can: it is only shown, so such
     characters become spaces there rather than damage the line on every build.
     """
-    if _SPLITS_LINES.search(entry.deck):
+    if not entry.deck.isprintable() and _SPLITS_LINES.search(entry.deck):  # isprintable: the fast, usual case
         entry = dataclasses.replace(entry, deck=_SPLITS_LINES.sub(" ", entry.deck))
     return entry.line()
 
