@@ -104,7 +104,12 @@ def _remove_more(value: int, hashes: list[int], start: int, removed: tuple[int, 
         smaller = value ^ hashes[n]
         if smaller in by_signature:
             hits.append((smaller, removed + (n,)))
-        if more > 1:
+        if more == 2:  # the usual last level, looped here rather than called once per member
+            for m in range(n + 1, len(hashes)):
+                smallest = smaller ^ hashes[m]
+                if smallest in by_signature:
+                    hits.append((smallest, removed + (n, m)))
+        elif more > 2:
             _remove_more(smaller, hashes, n + 1, removed + (n,), more - 1, by_signature, hits)
 
 
