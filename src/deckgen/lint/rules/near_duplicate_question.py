@@ -125,7 +125,9 @@ def check(data: LintInput, settings: LintSettings) -> Iterator[Finding]:
     Passes: `q: "Which company built TensorFlow?"` and `q: "Which company built PyTorch?"`.
     """
     for prompts in by_top_deck(data.prompts).values():
-        words = [frozenset(p.normal.split()) - _ARTICLES for p in prompts]
+        # One string object per distinct word: tens of thousands of questions share a few words.
+        vocabulary: dict[str, str] = {}
+        words = [frozenset([vocabulary.setdefault(w, w) for w in p.normal.split()]) - _ARTICLES for p in prompts]
         texts = [p.normal for p in prompts]
         reported: set[int] = set()
         for i, j in contained_pairs(words, settings.value(SIMILARITY)):
