@@ -480,6 +480,8 @@ def targets(results: dict[tuple[str, int], dict], startup: dict) -> list[Check]:
 def _as_json(results: dict[tuple[str, int], dict], startup: dict) -> dict:
     def plain(value):
         if isinstance(value, Runs):
+            if not value.seconds:
+                return None  # not run at this size
             return {"median_s": value.median, "cpu_median_s": value.cpu_median, "peak_mb": value.peak,
                     "seconds": value.seconds, "peak_mb_each": value.peak_mb}
         return value

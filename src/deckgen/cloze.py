@@ -8,6 +8,7 @@ error card at 500) and reads numbers above 65535 as plain text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator, Union
@@ -53,6 +54,13 @@ def tokens(text: str) -> Iterator[tuple[int, int, tuple[int, ...] | None]]:
 
 def parse(text: str) -> list[Part]:
     """Split cloze text into plain runs and (possibly nested) deletions."""
+    return list(_parsed(text))
+
+
+# A note's cloze text is read once per card it makes and per side (render, answers): keep the
+# last few parses. Parts are immutable (strings and frozen deletions), so they can be shared.
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> tuple[Part, ...]:
     root: list[Part] = []
     stack: list[tuple[tuple[int, ...], list[Part]]] = []
     position = 0
@@ -71,7 +79,7 @@ def parse(text: str) -> list[Part]:
     if not stack:
         root.append(text[position:])
     # Anki drops a deletion that is never closed, with its text (validation refuses one).
-    return [part for part in root if part != ""]
+    return tuple(part for part in root if part != "")
 
 
 def _close(numbers: tuple[int, ...], parts: list[Part]) -> Deletion:
@@ -132,12 +140,12 @@ def _plain(parts: tuple[Part, ...] | list[Part]) -> str:
 
 def reveal(text: str) -> str:
     """Return the text with every deletion replaced by its content (hints left out)."""
-    return _plain(parse(text))
+    return _plain(_parsed(text))
 
 
 def answers(text: str, ordinal: int) -> list[str]:
     """Return the contents of the deletions card `ordinal` (0-based) asks for."""
-    return [_plain(d.parts) for d in _walk(parse(text)) if ordinal + 1 in d.numbers]
+    return [_plain(d.parts) for d in _walk(_parsed(text)) if ordinal + 1 in d.numbers]
 
 
 def _attribute(text: str) -> str:
@@ -172,4 +180,4 @@ def _render(parts: tuple[Part, ...] | list[Part], number: int, question: bool) -
 
 def render(text: str, ordinal: int, question: bool) -> str:
     """Render cloze text as Anki does for card `ordinal` (0-based): hide its deletions on the front."""
-    return _render(parse(text), min(ordinal + 1, MAX_CARDS), question)
+    return _render(_parsed(text), min(ordinal + 1, MAX_CARDS), question)

@@ -118,7 +118,11 @@ def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> No
         card = card._replace(kind=kind)
     refs = tuple(MediaRef(k, target, file, Location(path, line, col), None, verbatim)
                  for k, target, line, col, verbatim in media)
-    return Note(card, notetype_id, tuple(fields), sort_text, tuple(ordinals), content_hash, refs, key, guid)
+    # A plain-text field is its card's text as written: share that string, as the parser's notes do.
+    texts = {text: text for text in (card.front, card.back, card.text, card.extra, card.source) if text}
+    fields = tuple(texts.get(value, value) for value in fields)
+    return Note(card, notetype_id, fields, texts.get(sort_text, sort_text), tuple(ordinals), content_hash, refs,
+                key, guid)
 
 
 def _encode_problem(problem: Problem) -> list:

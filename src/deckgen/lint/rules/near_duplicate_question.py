@@ -104,7 +104,12 @@ def _remove_more(value: int, hashes: list[int], start: int, removed: tuple[int, 
         smaller = value ^ hashes[n]
         if smaller in by_signature:
             hits.append((smaller, removed + (n,)))
-        if more > 1:
+        if more == 2:  # the usual last level, looped here rather than called once per member
+            for m in range(n + 1, len(hashes)):
+                smallest = smaller ^ hashes[m]
+                if smallest in by_signature:
+                    hits.append((smallest, removed + (n, m)))
+        elif more > 2:
             _remove_more(smaller, hashes, n + 1, removed + (n,), more - 1, by_signature, hits)
 
 
@@ -120,7 +125,9 @@ def check(data: LintInput, settings: LintSettings) -> Iterator[Finding]:
     Passes: `q: "Which company built TensorFlow?"` and `q: "Which company built PyTorch?"`.
     """
     for prompts in by_top_deck(data.prompts).values():
-        words = [frozenset(p.normal.split()) - _ARTICLES for p in prompts]
+        # One string object per distinct word: tens of thousands of questions share a few words.
+        vocabulary: dict[str, str] = {}
+        words = [frozenset([vocabulary.setdefault(w, w) for w in p.normal.split()]) - _ARTICLES for p in prompts]
         texts = [p.normal for p in prompts]
         reported: set[int] = set()
         for i, j in contained_pairs(words, settings.value(SIMILARITY)):
