@@ -299,7 +299,7 @@ def _genuine_package(tmp_path_factory) -> bytes:
     return _GENUINE[0]
 
 
-@_examples(0.1)
+@_examples(0.25)
 @given(st.data())
 def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_nothing(tmp_path_factory, data) -> None:
     folder = tmp_path_factory.mktemp("fuzz-import")
@@ -322,7 +322,7 @@ def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_not
 _NOTETYPES = {"Basic": ("Front", "Back"), "Basic (and reversed card)": ("Front", "Back"), "Cloze": ("Text", "Back Extra")}
 
 
-@_examples(0.05)
+@_examples(0.1)
 @given(notes=st.lists(st.tuples(st.sampled_from(sorted(_NOTETYPES)), valid_deck(), hostile_text(6), hostile_text(4),
                                 st.lists(st.one_of(st.sampled_from(["a::b", "tag#1", "x"]), hostile_text(2)), max_size=3)),
                       min_size=1, max_size=3),
