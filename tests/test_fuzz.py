@@ -368,3 +368,30 @@ def test_any_package_from_anki_imports_builds_and_goes_back_unchanged(tmp_path_f
         assert {nid: col.get_note(nid).fields for nid in col.find_notes("")} == before
     finally:
         col.close()
+
+
+_TOML = st.one_of(
+    hostile_text(10),
+    st.tuples(st.sampled_from(["[lint]\n", "[lint]\n", "[lint.answer-too-long]\n", "[lint]\n[lint]\n", ""]),
+              st.sampled_from(["", "max-answer-words = ", "max-cloze-deletions = ", "near-duplicate-similarity = ",
+                               "disable = ", "x = ", "max-answer-words.x = ", "'max-answer-words' = "]),
+              st.one_of(hostile_text(3), st.sampled_from(["1", "-1", "1e999", "nan", "inf", "0x10", "[]", "{}", "true",
+                                                          '["answer-too-long"]', '["nope"]', "99999999999999999999",
+                                                          "1979-05-27", '"x"', "[1, [2]]"]))).map("".join),
+)
+
+
+@_examples(2)
+@given(_TOML)
+def test_any_settings_file_lints_with_exit_0_or_1_and_a_located_message(tmp_path_factory, text: str) -> None:
+    project = Project(tmp_path_factory.mktemp("fuzz-toml"))
+    (project.cards / "deck.yaml").write_text("deck: Demo\ncards:\n  - id: a\n    q: Question?\n    a: Answer\n",
+                                             encoding="utf-8")
+    (project.root / "deckgen.toml").write_text(text, encoding="utf-8")
+
+    result = project.run("lint")
+
+    assert result.exit_code in (0, 1), result.output
+    event(f"lint exit {result.exit_code}")
+    if result.exit_code == 1:
+        assert "deckgen.toml:" in result.stderr and ": error: " in result.stderr, result.stderr
