@@ -22,7 +22,7 @@ from deckgen.model import LockEntry
 from deckgen.project.lockfile import format_lock, parse_lock
 
 from conftest import Project
-from fuzz_strategies import _COLUMN, card_file_bytes, card_text, hostile_text, valid_deck
+from fuzz_strategies import _COLUMN, card_document, card_file_bytes, card_text, hostile_text, valid_deck
 
 EXAMPLES = settings.default.max_examples
 
@@ -395,3 +395,33 @@ def test_any_settings_file_lints_with_exit_0_or_1_and_a_located_message(tmp_path
     event(f"lint exit {result.exit_code}")
     if result.exit_code == 1:
         assert "deckgen.toml:" in result.stderr and ": error: " in result.stderr, result.stderr
+
+
+@_examples(0.5)
+@given(documents=st.lists(card_document(hostile=False), min_size=2, max_size=3), nested=st.booleans())
+def test_several_card_files_build_or_fail_cleanly_and_rebuild_to_the_same_bytes(tmp_path_factory, documents,
+                                                                                   nested: bool) -> None:
+    """Cross-file rules (ids per top-level deck, GUIDs, package names) over files that share decks."""
+    project = Project(tmp_path_factory.mktemp("fuzz-files"))
+    for number, document in enumerate(documents):
+        if number and nested:  # often the same top-level deck as the first file, so ids and names meet
+            document["deck"] = documents[0]["deck"].split("::")[0] + "::" + document["deck"].replace("::", " ")
+        name = f"sub/f{number}.yaml" if number % 2 else f"f{number}.yaml"
+        (project.cards / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.cards / name).write_text(dump(document), encoding="utf-8")
+
+    check = project.run("check")
+    build = project.run("build")
+
+    assert (check.exit_code, build.exit_code) in ((0, 0), (1, 1)), (check.output, build.output)
+    event(f"build exit {build.exit_code}")
+    if build.exit_code == 1:
+        assert not project.build_dir.exists() and not project.lock.exists(), build.stderr
+        assert ": error: " in build.stderr
+        return
+    packages = {p.name: p.read_bytes() for p in project.build_dir.glob("*.apkg")}
+    (project.build_dir / ".deckgen-cache").unlink()
+    again = project.run("build")
+    assert again.exit_code == 0 and "lock-damaged" not in again.stderr, again.output
+    assert all(": 0 new, 0 changed, " in line for line in again.stdout.splitlines() if line.startswith("built "))
+    assert {p.name: p.read_bytes() for p in project.build_dir.glob("*.apkg")} == packages
