@@ -4,6 +4,9 @@ The page uses the note types' own templates (through `anki/templates.py`) and CS
 asset and media file, and loads nothing from the network: its Content-Security-Policy forbids it.
 The same policy lets only the page's own script run: scripts in card text (which HTML cards
 from an imported package may hold) run only when asked for (`run_card_scripts`), as in Anki.
+
+The cards travel as compact data (one JSON block; each media file once) and the page's script
+draws one page of them at a time, so a deck of 100,000 cards opens as fast as one of 100.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import json
 import mimetypes
 import os
 import re
@@ -28,6 +32,7 @@ from deckgen.problems import Problem
 
 PREVIEW_NAME = "preview.html"
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -69,25 +74,6 @@ def data_uri(name: str, data: bytes) -> str:
     return f"data:{kind};base64,{b64encode(data).decode('ascii')}"
 
 
-def inline_media(markup: str, media: Mapping[str, bytes]) -> str:
-    """Replace each `<img src="name">` with the file's bytes as a data: URI.
-
-    A reference missing from `media` gets an empty image and a `data-missing` attribute rather
-    than a request the page's policy would block (and log as an error).
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        head, quote, name = match.group(1), match.group(2), html.unescape(match.group(3))
-        if name.startswith("data:"):
-            return match.group(0)
-        if name in media:
-            return f"{head}{quote}{data_uri(name, media[name])}{quote}"
-        marked = f'{head[:4]} data-missing="{html.escape(name)}"{head[4:]}'  # after "<img"
-        return f"{marked}{quote}data:,{quote}"
-
-    return _IMG_SRC.sub(replace, markup)
-
-
 def _asset(name: str) -> str:
     return resources.files("deckgen.output").joinpath(name).read_text(encoding="utf-8")
 
@@ -120,29 +106,60 @@ def _views(note: Note, notetypes: NoteTypes) -> list[CardView]:
         return [CardView(ordinal, "", message, message) for ordinal in note.ordinals]
 
 
-def _card_html(note: Note, notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle, status: str,
-               warnings: Sequence[Problem]) -> list[str]:
+class PageMedia:
+    """Each media file the cards show, encoded once however many cards show it."""
+
+    def __init__(self, media: Mapping[str, bytes]) -> None:
+        self.media = media
+        self.index: dict[str, int] = {}
+        self.uris: list[str] = []
+
+    def refer(self, markup: str) -> str:
+        """Point each `<img src="name">` at the page's copy of the file (the script fills it in).
+
+        The `src` becomes `data-pv-media="N"` (no request, no error before the script sets it);
+        a reference missing from the media gets an empty image and `data-missing`, as before.
+        """
+        if "<img" not in markup and "<IMG" not in markup.upper():
+            return markup
+
+        def replace(match: re.Match[str]) -> str:
+            head, quote, name = match.group(1), match.group(2), html.unescape(match.group(3))
+            if name.startswith("data:"):
+                return match.group(0)
+            if name in self.media:
+                if name not in self.index:
+                    self.index[name] = len(self.uris)
+                    self.uris.append(data_uri(name, self.media[name]))
+                return f'{head[:-4]}data-pv-media="{self.index[name]}"'  # replaces the "src="
+            marked = f'{head[:4]} data-missing="{html.escape(name)}"{head[4:]}'  # after "<img"
+            return f"{marked}{quote}data:,{quote}"
+
+        return _IMG_SRC.sub(replace, markup)
+
+
+def _plain(markup: str) -> str:
+    """A field's text without markup, for the page's text search."""
+    return html.unescape(_TAG.sub(" ", markup)) if "<" in markup or "&" in markup else markup
+
+
+def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
+                 warnings: Sequence[Problem], deck: int) -> list[object]:
+    """One note as the page's script reads it (see `preview.js`, which names each position)."""
     card = note.card
     where = card.location
-    label = f"{where.path}:{where.line}"
-    tags = " ".join(card.tags)
-    warned = ' data-warned=""' if warnings else ""
-    articles = []
-    for view in _views(note, notetypes):
-        sides = "".join(
-            f'<div class="pv-side"><div class="pv-label">{side}</div>'
-            f'<div class="card card{view.ordinal + 1}">{inline_media(markup, media)}</div></div>'
-            for side, markup in (("Front", view.front), ("Back", view.back))
-        )
-        badge = f'<span class="pv-status pv-{status}">{status}</span>' if status else ""
-        articles.append(
-            f'<article class="pv-card" data-deck="{html.escape(card.deck)}" data-tags="{html.escape(tags)}"{warned}>'
-            f'<div class="pv-meta"><a class="pv-src" href="{html.escape(links.href(card.file, where.line, where.col))}">'
-            f"{html.escape(label)}</a> <code>{html.escape(card.id)}</code> <span>{html.escape(view.template)}</span>"
-            f' {badge}<span class="pv-tags">{html.escape(tags)}</span></div>'
-            f'{_warnings_html(warnings)}<div class="pv-sides">{sides}</div></article>'
-        )
-    return articles
+    views = [[view.template, view.ordinal, media.refer(view.front), media.refer(view.back)]
+             for view in _views(note, notetypes)]
+    text = " ".join([*(_plain(field) for field in note.fields),
+                     *(f"line {p.location.line}: {p.message} {p.code}" for p in warnings)])
+    return [deck, " ".join(card.tags), links.href(card.file, where.line, where.col), f"{where.path}:{where.line}",
+            card.id, status, _warnings_html(warnings), text, views]
+
+
+def _script_safe(data: str) -> str:
+    """Keep JSON text inside its `<script>` element: no `</` can close it, no `<!--` can open a comment."""
+    # Both sequences occur only inside JSON strings, where `\/` and `\u003c` read back as `/` and `<`.
+    return data.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
 def _policy(script: str, run_card_scripts: bool) -> str:
@@ -152,7 +169,7 @@ def _policy(script: str, run_card_scripts: bool) -> str:
     return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
 
 
-def preview_html(
+def preview_bytes(
     notes: Iterable[Note],
     notetypes: NoteTypes,
     media: Mapping[str, bytes],
@@ -160,19 +177,28 @@ def preview_html(
     statuses: Mapping[str, str] | None = None,
     warnings: Mapping[str, Sequence[Problem]] | None = None,
     run_card_scripts: bool = False,
-) -> str:
-    """Render the preview page: every card of every note, grouped by deck, with its source link.
+) -> bytes:
+    """Render the preview page as UTF-8: every card of every note, grouped by deck, with its source link.
 
     `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`.
     """
     statuses, warnings = statuses or {}, warnings or {}
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
-    by_deck: dict[str, list[str]] = {}
+    decks: dict[str, int] = {}
+    shared = PageMedia(media)
+    chunks: list[bytes] = []
+    batch: list[list[object]] = []
+    total = 0
     for note in notes:
+        deck = decks.setdefault(note.card.deck, len(decks))
         key = note.card.key
-        by_deck.setdefault(note.card.deck, []).extend(
-            _card_html(note, notetypes, media, links, statuses.get(key, ""), warnings.get(key, ())))
-    total = sum(len(cards) for cards in by_deck.values())
+        batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), deck))
+        total += len(note.ordinals)
+        if len(batch) == 1000:  # encoded a batch at a time: the page is never held as one str
+            chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
+            batch = []
+    if batch:
+        chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
     # Note types may share one stylesheet; include each distinct one once.
     types = (notetypes.by_id(note.notetype_id) for note in notes)
@@ -180,26 +206,33 @@ def preview_html(
     script = _asset("preview.js")
     controls = (
         '<input id="pv-q" type="search" placeholder="Search cards" aria-label="Search cards">'
-        + _options("pv-deck", "All decks", _with_parents(by_deck))
+        + _options("pv-deck", "All decks", _with_parents(decks))
         + _options("pv-tag", "All tags", tags)
         + '<label><input id="pv-warned" type="checkbox"> With lint warnings</label>'
         + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
         + f'<span id="pv-count">{total} of {total} cards</span>'
     )
-    parts = [
+    pager = ('<nav class="pv-pager" aria-label="Pages"><button id="pv-prev" type="button">Previous</button>'
+             '<span id="pv-page"></span><button id="pv-next" type="button">Next</button></nav>')
+    settings = json.dumps({"decks": list(decks), "media": shared.uris, "runScripts": run_card_scripts},
+                          ensure_ascii=False, separators=(",", ":"))
+    head = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{_policy(script, run_card_scripts)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>deckgen preview</title>"
         f"<style>{_asset('preview.css')}</style><style>{css}</style></head>\n"
-        f'<body><header class="pv-bar">{controls}</header>\n<main>'
-    ]
-    for deck, cards in by_deck.items():
-        parts.append(f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
-                     f'<span class="pv-n">{len(cards)}</span></h2>')
-        parts += cards
-        parts.append("</section>")
-    parts.append(f'</main>\n<p id="pv-empty" hidden>No card matches.</p><script>{script}</script></body></html>\n')
-    del by_deck
-    # Joined once: a page of 100,000 cards is over 100 MB, and each extra join would copy it whole.
-    return "".join(parts)
+        f'<body><header class="pv-bar">{controls}</header>\n<main id="pv-main"></main>\n'
+        f'<p id="pv-empty" hidden>No card matches.</p>{pager}\n'
+        f'<script type="application/json" id="pv-settings">{_script_safe(settings)}</script>\n'
+        '<script type="application/json" id="pv-notes">['
+    )
+    # Joined once: a page of 100,000 cards is tens of megabytes, and each extra join would copy it whole.
+    return b"".join([head.encode(), b",".join(chunks), f"]</script>\n<script>{script}</script></body></html>\n".encode()])
+
+
+def preview_html(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,
+                 statuses: Mapping[str, str] | None = None, warnings: Mapping[str, Sequence[Problem]] | None = None,
+                 run_card_scripts: bool = False) -> str:
+    """Render the preview page as text (see `preview_bytes`)."""
+    return preview_bytes(notes, notetypes, media, links, statuses, warnings, run_card_scripts).decode("utf-8")
