@@ -18,10 +18,11 @@
   const next = byId("pv-next");
   const where = byId("pv-page");
   const settings = JSON.parse(byId("pv-settings").textContent);
-  // Each note: [deck, tags, href, label, id, status, warnings HTML, text, cards]; each card:
-  // [template, ordinal, front HTML, back HTML] (written by output/preview.py).
+  // Each note: [deck, tags, file, line, id, status, warnings HTML, cards, editor link if any], the
+  // first three and the status as indexes into the settings' tables; each card: [template index,
+  // ordinal, front HTML, back HTML] (written by output/preview.py).
   const notes = JSON.parse(byId("pv-notes").textContent);
-  const DECK = 0, TAGS = 1, HREF = 2, LABEL = 3, ID = 4, STATUS = 5, WARNINGS = 6, TEXT = 7, CARDS = 8;
+  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, CARDS = 7, HREF = 8;
   const cardNote = [];
   const cardView = [];
   notes.forEach((note, index) => {
@@ -46,8 +47,27 @@
     return name === wanted || name.startsWith(wanted + "::");
   }
 
-  function noteText(note) {
-    return [note[LABEL], note[ID], note[TAGS], note[STATUS], note[TEXT]].join(" ").toLowerCase();
+  function label(note) {
+    return settings.files[note[FILE]][0] + ":" + note[LINE];
+  }
+
+  const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+  function entity(whole, name) {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] || whole;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
+  }
+
+  // What the card shows as text (its element's textContent, without drawing it), to search in.
+  function plain(markup) {
+    return markup.replace(/<[^>]*>/g, "").replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, entity);
+  }
+
+  function cardText(card) {
+    const note = notes[cardNote[card]];
+    const [template, , front, back] = cardView[card];
+    return [label(note), note[ID], settings.templates[template], settings.statuses[note[STATUS]],
+      settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
   }
 
   function filter() {
@@ -55,22 +75,19 @@
     const wantedDeck = deck.value;
     const wantedTag = tag.value.toLowerCase();
     const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
-    if (words.length && !texts) texts = notes.map(noteText);
-    if (wantedTag && !tagLists) tagLists = notes.map((note) => note[TAGS].toLowerCase().split(" ").filter(Boolean));
+    if (words.length && !texts) texts = cardView.map((view, card) => cardText(card));
+    if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
     const noteMatches = notes.map((note, index) => {
       if (!decks[note[DECK]]) return false;
       if (warned.checked && !note[WARNINGS]) return false;
-      if (wantedTag && !tagLists[index].some((t) => within(t, wantedTag))) return false;
+      if (wantedTag && !tagLists[note[TAGS]].some((t) => within(t, wantedTag))) return false;
       return true;
     });
     matched = [];
     for (let card = 0; card < cardNote.length; card += 1) {
       const index = cardNote[card];
       if (!noteMatches[index]) continue;
-      if (words.length) {
-        const template = cardView[card][0].toLowerCase();
-        if (!words.every((word) => texts[index].includes(word) || template.includes(word))) continue;
-      }
+      if (words.length && !words.every((word) => texts[card].includes(word))) continue;
       matched.push(card);
     }
   }
@@ -78,16 +95,18 @@
   function cardHtml(card) {
     const note = notes[cardNote[card]];
     const [template, ordinal, front, back] = cardView[card];
-    const status = note[STATUS];
+    const status = settings.statuses[note[STATUS]];
+    const tags = settings.tags[note[TAGS]];
+    const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];
     const badge = status ? `<span class="pv-status pv-${escape(status)}">${escape(status)}</span>` : "";
     const sides = [["Front", front], ["Back", back]].map(([side, markup]) =>
       `<div class="pv-side"><div class="pv-label">${side}</div>` +
       `<div class="card card${ordinal + 1}">${markup}</div></div>`).join("");
     return `<article class="pv-card" data-deck="${escape(settings.decks[note[DECK]])}" ` +
-      `data-tags="${escape(note[TAGS])}"${note[WARNINGS] ? ' data-warned=""' : ""}>` +
-      `<div class="pv-meta"><a class="pv-src" href="${escape(note[HREF])}">${escape(note[LABEL])}</a> ` +
-      `<code>${escape(note[ID])}</code> <span>${escape(template)}</span> ${badge}` +
-      `<span class="pv-tags">${escape(note[TAGS])}</span></div>` +
+      `data-tags="${escape(tags)}"${note[WARNINGS] ? ' data-warned=""' : ""}>` +
+      `<div class="pv-meta"><a class="pv-src" href="${escape(href)}">${escape(label(note))}</a> ` +
+      `<code>${escape(note[ID])}</code> <span>${escape(settings.templates[template])}</span> ${badge}` +
+      `<span class="pv-tags">${escape(tags)}</span></div>` +
       `${note[WARNINGS]}<div class="pv-sides">${sides}</div></article>`;
   }
 

@@ -19,7 +19,7 @@ import mimetypes
 import os
 import re
 from base64 import b64encode
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -32,7 +32,6 @@ from deckgen.problems import Problem
 
 PREVIEW_NAME = "preview.html"
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -138,22 +137,43 @@ class PageMedia:
         return _IMG_SRC.sub(replace, markup)
 
 
-def _plain(markup: str) -> str:
-    """A field's text without markup, for the page's text search."""
-    return html.unescape(_TAG.sub(" ", markup)) if "<" in markup or "&" in markup else markup
+class _Table:
+    """Distinct values (decks, files, tag lists...) listed once; each note refers to one by its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[object, int] = {}
+
+    def __call__(self, value: object) -> int:
+        return self.index.setdefault(value, len(self.index))
+
+    def values(self) -> list[object]:
+        return list(self.index)
+
+
+@dataclass
+class _Tables:
+    """The page's shared tables, named as `preview.js` reads them."""
+
+    decks: _Table = field(default_factory=_Table)
+    tags: _Table = field(default_factory=_Table)
+    files: _Table = field(default_factory=_Table)
+    templates: _Table = field(default_factory=_Table)
+    statuses: _Table = field(default_factory=_Table)
 
 
 def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
-                 warnings: Sequence[Problem], deck: int) -> list[object]:
+                 warnings: Sequence[Problem], tables: _Tables) -> list[object]:
     """One note as the page's script reads it (see `preview.js`, which names each position)."""
     card = note.card
     where = card.location
-    views = [[view.template, view.ordinal, media.refer(view.front), media.refer(view.back)]
+    views = [[tables.templates(view.template), view.ordinal, media.refer(view.front), media.refer(view.back)]
              for view in _views(note, notetypes)]
-    text = " ".join([*(_plain(field) for field in note.fields),
-                     *(f"line {p.location.line}: {p.message} {p.code}" for p in warnings)])
-    return [deck, " ".join(card.tags), links.href(card.file, where.line, where.col), f"{where.path}:{where.line}",
-            card.id, status, _warnings_html(warnings), text, views]
+    # A plain file link is the same for every card of a file, so it is listed with the file.
+    href = links.href(card.file, where.line, where.col)
+    file = tables.files((where.path, "" if links.editor_url else href))
+    record = [tables.decks(card.deck), tables.tags(" ".join(card.tags)), file, where.line, card.id,
+              tables.statuses(status), _warnings_html(warnings), views]
+    return record + [href] if links.editor_url else record
 
 
 def _script_safe(data: str) -> str:
@@ -184,15 +204,14 @@ def preview_bytes(
     """
     statuses, warnings = statuses or {}, warnings or {}
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
-    decks: dict[str, int] = {}
+    tables = _Tables()
     shared = PageMedia(media)
     chunks: list[bytes] = []
     batch: list[list[object]] = []
     total = 0
     for note in notes:
-        deck = decks.setdefault(note.card.deck, len(decks))
         key = note.card.key
-        batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), deck))
+        batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), tables))
         total += len(note.ordinals)
         if len(batch) == 1000:  # encoded a batch at a time: the page is never held as one str
             chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
@@ -206,7 +225,7 @@ def preview_bytes(
     script = _asset("preview.js")
     controls = (
         '<input id="pv-q" type="search" placeholder="Search cards" aria-label="Search cards">'
-        + _options("pv-deck", "All decks", _with_parents(decks))
+        + _options("pv-deck", "All decks", _with_parents(tables.decks.index))
         + _options("pv-tag", "All tags", tags)
         + '<label><input id="pv-warned" type="checkbox"> With lint warnings</label>'
         + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
@@ -214,7 +233,9 @@ def preview_bytes(
     )
     pager = ('<nav class="pv-pager" aria-label="Pages"><button id="pv-prev" type="button">Previous</button>'
              '<span id="pv-page"></span><button id="pv-next" type="button">Next</button></nav>')
-    settings = json.dumps({"decks": list(decks), "media": shared.uris, "runScripts": run_card_scripts},
+    settings = json.dumps({"decks": tables.decks.values(), "tags": tables.tags.values(),
+                           "files": tables.files.values(), "templates": tables.templates.values(),
+                           "statuses": tables.statuses.values(), "media": shared.uris, "runScripts": run_card_scripts},
                           ensure_ascii=False, separators=(",", ":"))
     head = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
