@@ -22,7 +22,7 @@ from base64 import b64encode
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
 from deckgen.anki.notetypes import NoteTypes
 from deckgen.anki.templates import CardView, TemplateError, card_views
@@ -31,6 +31,7 @@ from deckgen.names import with_parents
 from deckgen.problems import Problem
 
 PREVIEW_NAME = "preview.html"
+T = TypeVar("T")
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
@@ -137,16 +138,16 @@ class PageMedia:
         return _IMG_SRC.sub(replace, markup)
 
 
-class _Table:
+class _Table(Generic[T]):
     """Distinct values (decks, files, tag lists...) listed once; each note refers to one by its index."""
 
     def __init__(self) -> None:
-        self.index: dict[object, int] = {}
+        self.index: dict[T, int] = {}
 
-    def __call__(self, value: object) -> int:
+    def __call__(self, value: T) -> int:
         return self.index.setdefault(value, len(self.index))
 
-    def values(self) -> list[object]:
+    def values(self) -> list[T]:
         return list(self.index)
 
 
@@ -154,11 +155,11 @@ class _Table:
 class _Tables:
     """The page's shared tables, named as `preview.js` reads them."""
 
-    decks: _Table = field(default_factory=_Table)
-    tags: _Table = field(default_factory=_Table)
-    files: _Table = field(default_factory=_Table)
-    templates: _Table = field(default_factory=_Table)
-    statuses: _Table = field(default_factory=_Table)
+    decks: _Table[str] = field(default_factory=_Table)
+    tags: _Table[str] = field(default_factory=_Table)
+    files: _Table[tuple[str, str]] = field(default_factory=_Table)  # (shown path, link)
+    templates: _Table[str] = field(default_factory=_Table)
+    statuses: _Table[str] = field(default_factory=_Table)
 
 
 def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
