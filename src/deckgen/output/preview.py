@@ -32,6 +32,7 @@ from deckgen.problems import Problem
 
 PREVIEW_NAME = "preview.html"
 T = TypeVar("T")
+_IMG = re.compile("<img", re.IGNORECASE)
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
@@ -120,7 +121,7 @@ class PageMedia:
         The `src` becomes `data-pv-media="N"` (no request, no error before the script sets it);
         a reference missing from the media gets an empty image and `data-missing`, as before.
         """
-        if "<img" not in markup and "<IMG" not in markup.upper():
+        if not _IMG.search(markup):
             return markup
 
         def replace(match: re.Match[str]) -> str:
@@ -211,7 +212,7 @@ def preview_bytes(
     batch: list[list[object]] = []
     total = 0
     for note in notes:
-        key = note.card.key
+        key = note.key
         batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), tables))
         total += len(note.ordinals)
         if len(batch) == 1000:  # encoded a batch at a time: the page is never held as one str
@@ -221,7 +222,7 @@ def preview_bytes(
         chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
     # Note types may share one stylesheet; include each distinct one once.
-    types = (notetypes.by_id(note.notetype_id) for note in notes)
+    types = (notetypes.by_id(notetype_id) for notetype_id in dict.fromkeys(note.notetype_id for note in notes))
     css = "\n".join(dict.fromkeys(nt.css for nt in types if nt is not None))
     script = _asset("preview.js")
     controls = (
