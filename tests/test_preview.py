@@ -10,8 +10,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from deckgen.output.preview import LinkStyle, PageMedia, preview_html
+from deckgen.output.preview import LinkStyle, PageMedia, _front, _shared_start, preview_html
 
 from conftest import compiled
 
@@ -321,3 +323,12 @@ def test_card_html_cannot_break_out_of_the_card_data(project, devtools) -> None:
     assert "Answer with <!-- a comment --> and ]<p id=\"escaped\">after</p>" in back
     assert "<b>still</b> a question" in back
     assert page.eval("document.querySelectorAll('.pv-card')[1].querySelector('.card').textContent") == "The card after it?"
+
+
+@given(st.text("ab<>/"), st.text("ab<>/"), st.text("ab<>/", min_size=0, max_size=40))
+def test_a_front_that_starts_as_its_back_is_stored_as_a_shared_start(start: str, front_end: str, back_end: str) -> None:
+    front, back = start + front_end, start + back_end
+    stored = _front(front, back)
+    shared = _shared_start(front, back)
+    assert back[:shared] == front[:shared] and (shared == min(len(front), len(back)) or front[shared] != back[shared])
+    assert stored == front if shared < 16 else stored == [shared, front[shared:]]

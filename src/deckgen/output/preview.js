@@ -20,7 +20,8 @@
   const settings = JSON.parse(byId("pv-settings").textContent);
   // Each note: [deck, tags, file, line, id, status, warnings HTML, cards, editor link if any], the
   // first three and the status as indexes into the settings' tables; each card: [template index,
-  // ordinal, front HTML, back HTML] (written by output/preview.py).
+  // ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's first n
+  // characters and then rest (written by output/preview.py).
   const notes = JSON.parse(byId("pv-notes").textContent);
   const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, CARDS = 7, HREF = 8;
   const cardNote = [];
@@ -63,9 +64,15 @@
     return markup.replace(/<[^>]*>/g, "").replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, entity);
   }
 
+  function frontOf(view) {
+    const front = view[2];
+    return typeof front === "string" ? front : view[3].slice(0, front[0]) + front[1];
+  }
+
   function cardText(card) {
     const note = notes[cardNote[card]];
-    const [template, , front, back] = cardView[card];
+    const [template, , , back] = cardView[card];
+    const front = frontOf(cardView[card]);
     return [label(note), note[ID], settings.templates[template], settings.statuses[note[STATUS]],
       settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
   }
@@ -94,7 +101,8 @@
 
   function cardHtml(card) {
     const note = notes[cardNote[card]];
-    const [template, ordinal, front, back] = cardView[card];
+    const [template, ordinal, , back] = cardView[card];
+    const front = frontOf(cardView[card]);
     const status = settings.statuses[note[STATUS]];
     const tags = settings.tags[note[TAGS]];
     const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];

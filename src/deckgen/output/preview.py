@@ -163,13 +163,39 @@ class _Tables:
     statuses: _Table[str] = field(default_factory=_Table)
 
 
+def _shared_start(front: str, back: str) -> int:
+    """How many characters the back starts with that the front starts with too."""
+    if back.startswith(front):
+        return len(front)
+    low, high = 0, min(len(front), len(back))  # back starts with front[:low], not with front[:high + 1]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if back.startswith(front[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _front(front: str, back: str) -> str | list[object]:
+    """A card's front, or `[n, rest]` for `back[:n] + rest` when it starts as the back does.
+
+    The back usually repeats the front (`{{FrontSide}}`, or the question above the answer), so
+    this halves what the page holds of most cards; the back stays as written.
+    """
+    shared = _shared_start(front, back)
+    return [shared, front[shared:]] if shared >= 16 else front  # a shorter start is not worth it
+
+
 def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
                  warnings: Sequence[Problem], tables: _Tables) -> list[object]:
     """One note as the page's script reads it (see `preview.js`, which names each position)."""
     card = note.card
     where = card.location
-    views = [[tables.templates(view.template), view.ordinal, media.refer(view.front), media.refer(view.back)]
-             for view in _views(note, notetypes)]
+    views = []
+    for view in _views(note, notetypes):
+        back = media.refer(view.back)
+        views.append([tables.templates(view.template), view.ordinal, _front(media.refer(view.front), back), back])
     # A plain file link is the same for every card of a file, so it is listed with the file.
     href = links.href(card.file, where.line, where.col)
     file = tables.files((where.path, "" if links.editor_url else href))
