@@ -332,3 +332,20 @@ def test_a_front_that_starts_as_its_back_is_stored_as_a_shared_start(start: str,
     shared = _shared_start(front, back)
     assert back[:shared] == front[:shared] and (shared == min(len(front), len(back)) or front[shared] != back[shared])
     assert stored == front if shared < 16 else stored == [shared, front[shared:]]
+
+
+def test_card_scripts_run_when_their_page_is_drawn_and_only_if_asked(project, devtools) -> None:  # noqa: F811
+    scripted = ('    format: html\n    q: "<script>document.body.dataset.ran = (document.body.dataset.ran || \'\') + \'x\'</script>'
+                '<img src=\'gone.png\' onerror=\\"document.body.dataset.handler = \'yes\'\\">Scripted"\n    a: Yes\n')
+    project.write("deck.yaml", many(100, "Demo", "demo") + "  - id: scripted\n" + scripted)
+    ran = {}
+    for flag in ((), ("--run-card-scripts",)):
+        assert project.run("preview", *flag).exit_code == 0
+        page = devtools.new_page()
+        page.open((project.build_dir / "preview.html").as_uri())
+        before = page.eval("[document.body.dataset.ran, document.body.dataset.handler]")
+        page.eval("document.getElementById('pv-next').click()")  # the scripted card is the 101st
+        assert shown(page) == ["cards/deck.yaml:305"]
+        ran[flag] = (before, page.eval("[document.body.dataset.ran, document.body.dataset.handler]"))
+    assert ran[()] == ([None, None], [None, None])
+    assert ran[("--run-card-scripts",)] == ([None, None], ["xx", "yes"])  # the front and the back each ran it
