@@ -1,16 +1,19 @@
-"""The preview page: cards as Anki shows them, filters and night mode, checked in headless Chromium."""
+"""The preview page: cards as Anki shows them, a page at a time, filters and night mode, checked in headless Chromium."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from base64 import b64encode
 import struct
 import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from deckgen.output.preview import LinkStyle, inline_media, preview_html
+from deckgen.output.preview import LinkStyle, PageMedia, _front, _shared_start, preview_html
 
 from conftest import compiled
 
@@ -62,6 +65,27 @@ def visible(page) -> int:
     return page.eval("document.querySelectorAll('.pv-card:not([hidden])').length")
 
 
+def shown(page) -> list[str]:
+    """The source labels of the cards drawn on the current page, in order."""
+    return page.eval("[...document.querySelectorAll('.pv-card .pv-src')].map(a => a.textContent)")
+
+
+def count(page) -> str:
+    return page.eval("document.getElementById('pv-count').textContent")
+
+
+def type_search(page, text: str) -> None:
+    page.eval(f"(q => {{ q.value = {json.dumps(text)}; q.dispatchEvent(new Event('input')); }})(document.getElementById('pv-q'))")
+
+
+def many(cards: int, deck: str, tag: str, start: int = 0) -> str:
+    """A card file of `cards` numbered cards."""
+    lines = [f"deck: {deck}", f"tags: [{tag}]", "source: Generated", "cards:"]
+    for number in range(start, start + cards):
+        lines += [f"  - id: card-{number}", f"    q: Question {number} about topic{number}?", f"    a: Answer {number}"]
+    return "\n".join(lines) + "\n"
+
+
 def demo(project):
     project.write("makers.yaml", MAKERS)
     project.write("history.yaml", HISTORY)
@@ -81,9 +105,15 @@ def test_the_projects_own_deck_loads_without_console_errors(project, devtools) -
     page = devtools.new_page()
     page.open((project.build_dir / "preview.html").as_uri())
     assert page.errors() == []
-    assert visible(page) == expected > 200
-    assert page.eval("document.getElementById('pv-count').textContent") == f"{expected} of {expected} cards"
+    assert expected > 200 and visible(page) == 100  # the first page of cards
+    assert count(page) == f"{expected} of {expected} cards"
     assert f"{expected} cards" in result.output
+    seen = visible(page)
+    while not page.eval("document.getElementById('pv-next').disabled"):
+        page.eval("document.getElementById('pv-next').click()")
+        seen += visible(page)
+    assert seen == expected  # every card is on one of the pages
+    assert page.errors() == []
 
 
 def test_filters_by_text_deck_and_tag_from_the_address_and_the_controls(project, devtools) -> None:  # noqa: F811
@@ -125,16 +155,17 @@ def test_night_mode_switch_applies_the_note_types_night_css(project, devtools) -
     assert page.errors() == []
 
 
-def test_lint_warnings_are_shown_on_their_cards(project) -> None:
+def test_lint_warnings_are_shown_on_their_cards(project, devtools) -> None:  # noqa: F811
     result = project.run("preview")
     assert result.exit_code == 1  # no card files yet
     path = demo(project)
     result = project.run("preview")
     assert result.stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks; 2 notes with lint warnings\n"
     assert result.stderr == ""  # warnings are on the page, not repeated here
-    text = path.read_text(encoding="utf-8")
-    other = text[text.index('data-deck="Other"'):]
-    assert "line 3: card &#x27;other&#x27; has no source; add one to it or its file <code>missing-source</code>" in other
+    page = devtools.new_page()
+    page.open(path.as_uri() + "#deck=Other")
+    warned = page.eval("document.querySelector('.pv-deck[data-deck=Other] .pv-warnings').innerHTML")
+    assert "line 3: card 'other' has no source; add one to it or its file <code>missing-source</code>" in warned
     (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"missing-source\", \"missing-topic-tag\"]\n")
     assert project.run("preview").stdout == "wrote build/preview.html: 7 cards from 4 notes in 3 decks\n"
     (project.root / "deckgen.toml").write_text("[lint]\ndisable = [\"no-such-rule\"]\n")
@@ -142,14 +173,23 @@ def test_lint_warnings_are_shown_on_their_cards(project) -> None:
     assert result.exit_code == 1 and "deckgen.toml:2:1: error: unknown lint rule 'no-such-rule'" in result.stderr
 
 
-def test_each_card_links_to_its_source_line(project) -> None:
-    text = demo(project).read_text(encoding="utf-8")
-    assert 'href="../cards/makers.yaml">cards/makers.yaml:5</a>' in text
-    assert 'href="../cards/history.yaml">cards/history.yaml:4</a>' in text
+def links(page) -> set[tuple[str, str]]:
+    return {tuple(pair) for pair in page.eval(
+        "[...document.querySelectorAll('.pv-src')].map(a => [a.getAttribute('href'), a.textContent])")}
+
+
+def test_each_card_links_to_its_source_line(project, devtools) -> None:  # noqa: F811
+    path = demo(project)
+    page = devtools.new_page()
+    page.open(path.as_uri())
+    assert {("../cards/makers.yaml", "cards/makers.yaml:5"), ("../cards/history.yaml", "cards/history.yaml:4")} <= links(page)
     result = project.run("preview", "--editor-url", "vscode://file/{path}:{line}:{col}")
     assert result.exit_code == 0
     source = (project.cards / "makers.yaml").resolve().as_posix()
-    assert f'href="vscode://file/{source}:5:5"' in (project.build_dir / "preview.html").read_text(encoding="utf-8")
+    page = devtools.new_page()
+    page.open(path.as_uri())
+    assert (f"vscode://file/{source}:5:5", "cards/makers.yaml:5") in links(page)
+    assert page.errors() == []
 
 
 def test_media_are_inlined_as_data_uris_and_render(project, devtools, tmp_path) -> None:  # noqa: F811
@@ -161,23 +201,29 @@ def test_media_are_inlined_as_data_uris_and_render(project, devtools, tmp_path) 
                                 + first.fields[1:])
     page_html = preview_html([with_image, *notes[1:]], loaded.notetypes, {"dg-0a1b2c.png": tiny_png(3, 2)},
                              LinkStyle(tmp_path))
-    assert 'src="data:image/png;base64,' in page_html and 'src="dg-0a1b2c.png"' not in page_html
-    assert 'data-missing="dg-gone.png"' in page_html
+    assert page_html.count("data:image/png;base64,") == 1  # the file once, however many sides show it
+    assert "dg-0a1b2c.png" not in page_html
+    assert 'data-missing=\\"dg-gone.png\\"' in page_html  # inside the JSON data
     path = tmp_path / "preview.html"
     path.write_text(page_html, encoding="utf-8")
 
     page = devtools.new_page()
     page.open(path.as_uri())
     sizes = page.eval("[...document.querySelectorAll('.pv-card img:not([data-missing])')].map(i => i.naturalWidth + 'x' + i.naturalHeight)")
-    assert sizes and set(sizes) == {"3x2"}  # front and back of both the card and its reverse
+    assert sizes == ["3x2"] * 3  # the card's front and back, and its reverse's back
+    assert page.eval("document.querySelector('.pv-card img[data-missing]').getAttribute('src')") == "data:,"
     assert page.errors() == []
 
 
-def test_inline_media_leaves_data_uris_and_other_tags_alone() -> None:
-    markup = "<b>x</b><IMG class='a' SRC='pic.svg'><img src=\"data:image/png;base64,AA==\">"
-    out = inline_media(markup, {"pic.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
-    assert out.startswith("<b>x</b><IMG class='a' SRC='data:image/svg+xml;base64,")
-    assert out.endswith('<img src="data:image/png;base64,AA==">')
+def test_page_media_leaves_data_uris_and_other_tags_alone() -> None:
+    media = PageMedia({"pic.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>", "b.png": b"png"})
+    markup = "<b>x</b><IMG class='a' SRC='pic.svg'><img src=\"data:image/png;base64,AA==\"><img src=\"pic.svg\">"
+    out = media.refer(markup)
+    assert out == '<b>x</b><IMG class=\'a\' data-pv-media="0"><img src="data:image/png;base64,AA=="><img data-pv-media="0">'
+    assert media.refer("<img alt=x src='b.png'>") == '<img alt=x data-pv-media="1">'
+    assert media.uris == ["data:image/svg+xml;base64," + b64encode(media.media["pic.svg"]).decode(),
+                          "data:image/png;base64,cG5n"]
+    assert media.refer("no image here") == "no image here"
 
 
 def test_bad_cards_write_no_preview(project) -> None:
@@ -212,5 +258,94 @@ def test_preview_command_inlines_the_images_the_cards_use(project) -> None:
     result = project.run("preview")
     assert result.exit_code == 0, result.output
     page_html = (project.build_dir / "preview.html").read_text(encoding="utf-8")
-    assert 'src="data:image/png;base64,' in page_html
+    assert '"media":["data:image/png;base64,' in page_html and 'data-pv-media=\\"0\\"' in page_html
     assert "data-missing=" not in page_html
+
+
+def test_pages_of_cards_with_filters_across_every_page(project, devtools) -> None:  # noqa: F811
+    project.write("alpha.yaml", many(150, "Alpha", "first"))
+    project.write("beta.yaml", many(90, "Beta::Sub", "second::inner", start=150))
+    assert project.run("preview").exit_code == 0
+    url = (project.build_dir / "preview.html").as_uri()
+    page = devtools.new_page()
+    page.open(url + "#night=0")
+    assert count(page) == "240 of 240 cards" and visible(page) == 100
+    assert page.eval("document.getElementById('pv-page').textContent") == "Page 1 of 3"
+    assert shown(page)[0] == "cards/alpha.yaml:5" and page.eval("document.getElementById('pv-prev').disabled")
+    assert page.eval("document.querySelector('.pv-n').textContent") == "150"  # the deck's cards on every page
+
+    page.eval("document.getElementById('pv-next').click()")
+    assert "page=2" in page.eval("location.hash") and visible(page) == 100
+    assert page.eval("[...document.querySelectorAll('.pv-deck')].map(s => s.dataset.deck)") == ["Alpha", "Beta::Sub"]
+    page.eval("document.getElementById('pv-next').click()")
+    assert visible(page) == 40 and page.eval("document.getElementById('pv-next').disabled")
+
+    type_search(page, "topic230?")  # a card on the last page, found from any page
+    assert count(page) == "1 of 240 cards" and shown(page) == [f"cards/beta.yaml:{5 + 3 * 80}"]
+    assert "page=" not in page.eval("location.hash")  # a new filter starts at its first page
+    assert page.eval("document.querySelector('.pv-pager').hidden")
+    type_search(page, "")
+    page.eval("(d => { d.value = 'Beta'; d.dispatchEvent(new Event('change')); })(document.getElementById('pv-deck'))")
+    assert count(page) == "90 of 240 cards" and visible(page) == 90 and "deck=Beta" in page.eval("location.hash")
+
+    for fragment, cards, first in [("#page=2", "240 of 240 cards", "cards/alpha.yaml:305"),
+                                   ("#tag=second&page=1", "90 of 240 cards", "cards/beta.yaml:5"),
+                                   ("#tag=first&q=question+topic14%3F", "1 of 240 cards", "cards/alpha.yaml:47"),
+                                   ("#tag=second&q=topic14%3F", "0 of 240 cards", None),
+                                   ("#page=99", "240 of 240 cards", "cards/beta.yaml:155")]:
+        page = devtools.new_page()
+        page.open(url + fragment)
+        assert (count(page), (shown(page) or [None])[0]) == (cards, first), fragment
+    assert page.eval("document.getElementById('pv-page').textContent") == "Page 3 of 3"  # past the end: the last
+    assert page.errors() == []
+
+
+def test_card_html_cannot_break_out_of_the_card_data(project, devtools) -> None:  # noqa: F811
+    project.write("deck.yaml", """\
+        deck: Demo
+        cards:
+          - id: breakout
+            format: html
+            q: "<!-- <script> --> </script><SCRIPT>document.title = 'ran'</SCRIPT></ScRiPt > <b>still</b> a question"
+            a: "Answer with <!-- a comment --> and ]</script><p id='escaped'>after</p>"
+          - id: next
+            q: The card after it?
+            a: Drawn too
+    """)
+    assert project.run("preview").exit_code == 0
+    text = (project.build_dir / "preview.html").read_text(encoding="utf-8")
+    assert text.count("</script>") == 3 and "<!--" not in text  # the two data blocks and the page's script
+    page = devtools.new_page()
+    page.open((project.build_dir / "preview.html").as_uri())
+    assert count(page) == "2 of 2 cards"
+    assert page.eval("document.title") == "deckgen preview"  # the card's script did not run
+    back = page.eval("document.querySelector('.pv-card .pv-side + .pv-side .card').innerHTML")
+    assert "Answer with <!-- a comment --> and ]<p id=\"escaped\">after</p>" in back
+    assert "<b>still</b> a question" in back
+    assert page.eval("document.querySelectorAll('.pv-card')[1].querySelector('.card').textContent") == "The card after it?"
+
+
+@given(st.text("ab<>/"), st.text("ab<>/"), st.text("ab<>/", min_size=0, max_size=40))
+def test_a_front_that_starts_as_its_back_is_stored_as_a_shared_start(start: str, front_end: str, back_end: str) -> None:
+    front, back = start + front_end, start + back_end
+    stored = _front(front, back)
+    shared = _shared_start(front, back)
+    assert back[:shared] == front[:shared] and (shared == min(len(front), len(back)) or front[shared] != back[shared])
+    assert stored == front if shared < 16 else stored == [shared, front[shared:]]
+
+
+def test_card_scripts_run_when_their_page_is_drawn_and_only_if_asked(project, devtools) -> None:  # noqa: F811
+    scripted = ('    format: html\n    q: "<script>document.body.dataset.ran = (document.body.dataset.ran || \'\') + \'x\'</script>'
+                '<img src=\'gone.png\' onerror=\\"document.body.dataset.handler = \'yes\'\\">Scripted"\n    a: Yes\n')
+    project.write("deck.yaml", many(100, "Demo", "demo") + "  - id: scripted\n" + scripted)
+    ran = {}
+    for flag in ((), ("--run-card-scripts",)):
+        assert project.run("preview", *flag).exit_code == 0
+        page = devtools.new_page()
+        page.open((project.build_dir / "preview.html").as_uri())
+        before = page.eval("[document.body.dataset.ran, document.body.dataset.handler]")
+        page.eval("document.getElementById('pv-next').click()")  # the scripted card is the 101st
+        assert shown(page) == ["cards/deck.yaml:305"]
+        ran[flag] = (before, page.eval("[document.body.dataset.ran, document.body.dataset.handler]"))
+    assert ran[()] == ([None, None], [None, None])
+    assert ran[("--run-card-scripts",)] == ([None, None], ["xx", "yes"])  # the front and the back each ran it

@@ -11,7 +11,7 @@ from deckgen.commands.lint import lint_project
 from deckgen.errors import BadUsage, WriteError
 from deckgen.lint.engine import warnings_by_card
 from deckgen.model import Compilation
-from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_html
+from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_bytes
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
 from deckgen.project.loader import without_cyclic_gc
@@ -38,11 +38,16 @@ class PreviewReport:
 
 @dataclass(frozen=True)
 class PreviewPage:
-    """A drawn preview page and what it shows."""
+    """A drawn preview page (UTF-8) and what it shows."""
 
     target: Path
-    html: str
+    content: bytes
     report: PreviewReport
+
+    @property
+    def html(self) -> str:
+        """The page as text (a copy: at 100,000 cards, write `content` instead)."""
+        return self.content.decode("utf-8")
 
 
 def preview_page(project: Project, compilation: Compilation, warnings: Sequence[Problem], *,
@@ -55,8 +60,8 @@ def preview_page(project: Project, compilation: Compilation, warnings: Sequence[
     by_card = warnings_by_card(warnings, [s.note.card for s in stamped])
     if media is None:  # the files the packages bundle, under the names the fields use
         media = {name: data for planned in compilation.packages for name, data in planned.plan.media}
-    page = preview_html([s.note for s in stamped], project.notetypes, media, LinkStyle(out_dir, editor_url),
-                        {s.note.card.key: s.status for s in stamped}, by_card, run_card_scripts)
+    page = preview_bytes([s.note for s in stamped], project.notetypes, media, LinkStyle(out_dir, editor_url),
+                         {s.note.key: s.status for s in stamped}, by_card, run_card_scripts)
     report = PreviewReport(
         (), display_path(target),
         cards=sum(len(s.note.ordinals) for s in stamped), notes=len(stamped),
@@ -94,7 +99,7 @@ def run_preview(
     warnings = lint_project(project)
     page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
     try:
-        write_files({page.target: page.html.encode("utf-8")})
+        write_files({page.target: page.content})
     except WriteError as exc:
         return PreviewReport(tuple(sorted_problems(problems + [write_failure(exc, page.target)])), shown)
     return PreviewReport(tuple(sorted_problems(problems)), shown, page.report.cards, page.report.notes,

@@ -1,58 +1,173 @@
-// Filter the preview by deck, tag and text; toggle Anki's night mode. State lives in the URL's
-// #fragment (q, deck, tag, warned, night) so a reload, a bookmark or a test can set it.
+// Draw the preview one page of cards at a time from the page's card data, filter it by deck, tag,
+// warnings and text, and toggle Anki's night mode. State lives in the URL's #fragment (q, deck,
+// tag, warned, night, page) so a reload, a bookmark or a test can set it.
 (function () {
   "use strict";
-  const search = document.getElementById("pv-q");
-  const deck = document.getElementById("pv-deck");
-  const tag = document.getElementById("pv-tag");
-  const warned = document.getElementById("pv-warned");
-  const night = document.getElementById("pv-night");
-  const count = document.getElementById("pv-count");
-  const empty = document.getElementById("pv-empty");
-  const cards = Array.from(document.querySelectorAll(".pv-card"), (element) => ({
-    element,
-    deck: element.dataset.deck,
-    tags: element.dataset.tags.toLowerCase().split(" ").filter(Boolean),
-    // Read on the first search only: walking every card's text up front slows large decks' load.
-    get text() {
-      const text = element.textContent.toLowerCase();
-      Object.defineProperty(this, "text", { value: text });
-      return text;
-    },
-    warned: element.hasAttribute("data-warned"),
-  }));
-  const sections = Array.from(document.querySelectorAll(".pv-deck"));
+  const PAGE_SIZE = 100;
+  const byId = (id) => document.getElementById(id);
+  const search = byId("pv-q");
+  const deck = byId("pv-deck");
+  const tag = byId("pv-tag");
+  const warned = byId("pv-warned");
+  const night = byId("pv-night");
+  const count = byId("pv-count");
+  const empty = byId("pv-empty");
+  const main = byId("pv-main");
+  const pager = document.querySelector(".pv-pager");
+  const previous = byId("pv-prev");
+  const next = byId("pv-next");
+  const where = byId("pv-page");
+  const settings = JSON.parse(byId("pv-settings").textContent);
+  // Each note: [deck, tags, file, line, id, status, warnings HTML, cards, editor link if any], the
+  // first three and the status as indexes into the settings' tables; each card: [template index,
+  // ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's first n
+  // characters and then rest (written by output/preview.py).
+  const notes = JSON.parse(byId("pv-notes").textContent);
+  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, CARDS = 7, HREF = 8;
+  const cardNote = [];
+  const cardView = [];
+  notes.forEach((note, index) => {
+    for (const view of note[CARDS]) {
+      cardNote.push(index);
+      cardView.push(view);
+    }
+  });
+  // Worked out on the first search or tag filter only: doing it up front slows large decks' load.
+  let texts = null;
+  let tagLists = null;
+  let matched = [];
+  let page = 1;
+
+  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+  function escape(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  }
 
   // A deck or tag also selects everything below it in its '::' hierarchy, as in Anki's search.
   function within(name, wanted) {
     return name === wanted || name.startsWith(wanted + "::");
   }
 
-  function matches(card, words, wantedDeck, wantedTag) {
-    if (warned.checked && !card.warned) return false;
-    if (wantedDeck && !within(card.deck, wantedDeck)) return false;
-    if (wantedTag && !card.tags.some((t) => within(t, wantedTag))) return false;
-    return words.every((word) => card.text.includes(word));
+  function label(note) {
+    return settings.files[note[FILE]][0] + ":" + note[LINE];
   }
 
-  function apply() {
+  const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+  function entity(whole, name) {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] || whole;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
+  }
+
+  // What the card shows as text (its element's textContent, without drawing it), to search in.
+  function plain(markup) {
+    return markup.replace(/<[^>]*>/g, "").replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, entity);
+  }
+
+  function frontOf(view) {
+    const front = view[2];
+    return typeof front === "string" ? front : view[3].slice(0, front[0]) + front[1];
+  }
+
+  function cardText(card) {
+    const note = notes[cardNote[card]];
+    const [template, , , back] = cardView[card];
+    const front = frontOf(cardView[card]);
+    return [label(note), note[ID], settings.templates[template], settings.statuses[note[STATUS]],
+      settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
+  }
+
+  function filter() {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const wantedDeck = deck.value;
     const wantedTag = tag.value.toLowerCase();
-    let shown = 0;
-    for (const card of cards) {
-      const visible = matches(card, words, deck.value, wantedTag);
-      card.element.hidden = !visible;
-      if (visible) shown += 1;
+    const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
+    if (words.length && !texts) texts = cardView.map((view, card) => cardText(card));
+    if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
+    const noteMatches = notes.map((note, index) => {
+      if (!decks[note[DECK]]) return false;
+      if (warned.checked && !note[WARNINGS]) return false;
+      if (wantedTag && !tagLists[note[TAGS]].some((t) => within(t, wantedTag))) return false;
+      return true;
+    });
+    matched = [];
+    for (let card = 0; card < cardNote.length; card += 1) {
+      const index = cardNote[card];
+      if (!noteMatches[index]) continue;
+      if (words.length && !words.every((word) => texts[card].includes(word))) continue;
+      matched.push(card);
     }
-    for (const section of sections) {
-      const visible = section.querySelectorAll(".pv-card:not([hidden])").length;
-      section.hidden = visible === 0;
-      section.querySelector(".pv-n").textContent = visible;
+  }
+
+  function cardHtml(card) {
+    const note = notes[cardNote[card]];
+    const [template, ordinal, , back] = cardView[card];
+    const front = frontOf(cardView[card]);
+    const status = settings.statuses[note[STATUS]];
+    const tags = settings.tags[note[TAGS]];
+    const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];
+    const badge = status ? `<span class="pv-status pv-${escape(status)}">${escape(status)}</span>` : "";
+    const sides = [["Front", front], ["Back", back]].map(([side, markup]) =>
+      `<div class="pv-side"><div class="pv-label">${side}</div>` +
+      `<div class="card card${ordinal + 1}">${markup}</div></div>`).join("");
+    return `<article class="pv-card" data-deck="${escape(settings.decks[note[DECK]])}" ` +
+      `data-tags="${escape(tags)}"${note[WARNINGS] ? ' data-warned=""' : ""}>` +
+      `<div class="pv-meta"><a class="pv-src" href="${escape(href)}">${escape(label(note))}</a> ` +
+      `<code>${escape(note[ID])}</code> <span>${escape(settings.templates[template])}</span> ${badge}` +
+      `<span class="pv-tags">${escape(tags)}</span></div>` +
+      `${note[WARNINGS]}<div class="pv-sides">${sides}</div></article>`;
+  }
+
+  // innerHTML neither loads the card's images (they wait in data-pv-media) nor runs its scripts.
+  function activate() {
+    for (const img of main.querySelectorAll("img[data-pv-media]")) {
+      img.src = settings.media[Number(img.getAttribute("data-pv-media"))];
     }
+    if (!settings.runScripts) return;
+    for (const old of main.querySelectorAll(".card script")) {
+      const script = document.createElement("script");
+      for (const attribute of old.attributes) script.setAttribute(attribute.name, attribute.value);
+      script.textContent = old.textContent;
+      old.replaceWith(script);
+    }
+  }
+
+  function dress() {
     document.body.classList.toggle("nightMode", night.checked);
     document.body.classList.toggle("night_mode", night.checked);
-    count.textContent = shown + " of " + cards.length + " cards";
-    empty.hidden = shown > 0;
+  }
+
+  function draw() {
+    const pages = Math.max(1, Math.ceil(matched.length / PAGE_SIZE));
+    page = Math.min(Math.max(1, page), pages);
+    const perDeck = new Map();
+    for (const card of matched) {
+      const name = notes[cardNote[card]][DECK];
+      perDeck.set(name, (perDeck.get(name) || 0) + 1);
+    }
+    const parts = [];
+    let open = -1;
+    for (const card of matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)) {
+      const name = notes[cardNote[card]][DECK];
+      if (name !== open) {
+        if (open !== -1) parts.push("</section>");
+        const title = escape(settings.decks[name]);
+        parts.push(`<section class="pv-deck" data-deck="${title}"><h2>${title} ` +
+          `<span class="pv-n">${perDeck.get(name)}</span></h2>`);
+        open = name;
+      }
+      parts.push(cardHtml(card));
+    }
+    if (open !== -1) parts.push("</section>");
+    main.innerHTML = parts.join("");
+    activate();
+    dress();
+    count.textContent = matched.length + " of " + cardNote.length + " cards";
+    empty.hidden = matched.length > 0;
+    pager.hidden = pages === 1;
+    where.textContent = "Page " + page + " of " + pages;
+    previous.disabled = page === 1;
+    next.disabled = page === pages;
   }
 
   function readFragment() {
@@ -64,6 +179,7 @@
     night.checked = state.has("night")
       ? state.get("night") === "1"
       : window.matchMedia("(prefers-color-scheme: dark)").matches;
+    page = Number.parseInt(state.get("page") || "1", 10) || 1;
   }
 
   function writeFragment() {
@@ -73,20 +189,38 @@
     if (tag.value) state.set("tag", tag.value);
     if (warned.checked) state.set("warned", "1");
     state.set("night", night.checked ? "1" : "0");
+    if (page > 1) state.set("page", String(page));
     history.replaceState(null, "", "#" + state.toString());
   }
 
-  function update() {
-    apply();
+  function refilter() {
+    page = 1;
+    filter();
+    draw();
     writeFragment();
   }
 
-  search.addEventListener("input", update);
-  for (const control of [deck, tag, warned, night]) control.addEventListener("change", update);
+  function turn(by) {
+    page += by;
+    draw();
+    writeFragment();
+    window.scrollTo(0, 0);
+  }
+
+  search.addEventListener("input", refilter);
+  for (const control of [deck, tag, warned]) control.addEventListener("change", refilter);
+  night.addEventListener("change", () => {
+    dress();
+    writeFragment();
+  });
+  previous.addEventListener("click", () => turn(-1));
+  next.addEventListener("click", () => turn(1));
   window.addEventListener("hashchange", () => {
     readFragment();
-    apply();
+    filter();
+    draw();
   });
   readFragment();
-  apply();
+  filter();
+  draw();
 })();

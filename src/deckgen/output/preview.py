@@ -4,6 +4,9 @@ The page uses the note types' own templates (through `anki/templates.py`) and CS
 asset and media file, and loads nothing from the network: its Content-Security-Policy forbids it.
 The same policy lets only the page's own script run: scripts in card text (which HTML cards
 from an imported package may hold) run only when asked for (`run_card_scripts`), as in Anki.
+
+The cards travel as compact data (one JSON block; each media file once) and the page's script
+draws one page of them at a time, so a deck of 100,000 cards opens as fast as one of 100.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import json
 import mimetypes
 import os
 import re
 from base64 import b64encode
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
 from deckgen.anki.notetypes import NoteTypes
 from deckgen.anki.templates import CardView, TemplateError, card_views
@@ -27,6 +31,8 @@ from deckgen.names import with_parents
 from deckgen.problems import Problem
 
 PREVIEW_NAME = "preview.html"
+T = TypeVar("T")
+_IMG = re.compile("<img", re.IGNORECASE)
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
@@ -69,25 +75,6 @@ def data_uri(name: str, data: bytes) -> str:
     return f"data:{kind};base64,{b64encode(data).decode('ascii')}"
 
 
-def inline_media(markup: str, media: Mapping[str, bytes]) -> str:
-    """Replace each `<img src="name">` with the file's bytes as a data: URI.
-
-    A reference missing from `media` gets an empty image and a `data-missing` attribute rather
-    than a request the page's policy would block (and log as an error).
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        head, quote, name = match.group(1), match.group(2), html.unescape(match.group(3))
-        if name.startswith("data:"):
-            return match.group(0)
-        if name in media:
-            return f"{head}{quote}{data_uri(name, media[name])}{quote}"
-        marked = f'{head[:4]} data-missing="{html.escape(name)}"{head[4:]}'  # after "<img"
-        return f"{marked}{quote}data:,{quote}"
-
-    return _IMG_SRC.sub(replace, markup)
-
-
 def _asset(name: str) -> str:
     return resources.files("deckgen.output").joinpath(name).read_text(encoding="utf-8")
 
@@ -120,29 +107,107 @@ def _views(note: Note, notetypes: NoteTypes) -> list[CardView]:
         return [CardView(ordinal, "", message, message) for ordinal in note.ordinals]
 
 
-def _card_html(note: Note, notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle, status: str,
-               warnings: Sequence[Problem]) -> list[str]:
+class PageMedia:
+    """Each media file the cards show, encoded once however many cards show it."""
+
+    def __init__(self, media: Mapping[str, bytes]) -> None:
+        self.media = media
+        self.index: dict[str, int] = {}
+        self.uris: list[str] = []
+
+    def refer(self, markup: str) -> str:
+        """Point each `<img src="name">` at the page's copy of the file (the script fills it in).
+
+        The `src` becomes `data-pv-media="N"` (no request, no error before the script sets it);
+        a reference missing from the media gets an empty image and `data-missing`, as before.
+        """
+        if not _IMG.search(markup):
+            return markup
+
+        def replace(match: re.Match[str]) -> str:
+            head, quote, name = match.group(1), match.group(2), html.unescape(match.group(3))
+            if name.startswith("data:"):
+                return match.group(0)
+            if name in self.media:
+                if name not in self.index:
+                    self.index[name] = len(self.uris)
+                    self.uris.append(data_uri(name, self.media[name]))
+                return f'{head[:-4]}data-pv-media="{self.index[name]}"'  # replaces the "src="
+            marked = f'{head[:4]} data-missing="{html.escape(name)}"{head[4:]}'  # after "<img"
+            return f"{marked}{quote}data:,{quote}"
+
+        return _IMG_SRC.sub(replace, markup)
+
+
+class _Table(Generic[T]):
+    """Distinct values (decks, files, tag lists...) listed once; each note refers to one by its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[T, int] = {}
+
+    def __call__(self, value: T) -> int:
+        return self.index.setdefault(value, len(self.index))
+
+    def values(self) -> list[T]:
+        return list(self.index)
+
+
+@dataclass
+class _Tables:
+    """The page's shared tables, named as `preview.js` reads them."""
+
+    decks: _Table[str] = field(default_factory=_Table)
+    tags: _Table[str] = field(default_factory=_Table)
+    files: _Table[tuple[str, str]] = field(default_factory=_Table)  # (shown path, link)
+    templates: _Table[str] = field(default_factory=_Table)
+    statuses: _Table[str] = field(default_factory=_Table)
+
+
+def _shared_start(front: str, back: str) -> int:
+    """How many characters the back starts with that the front starts with too."""
+    if back.startswith(front):
+        return len(front)
+    low, high = 0, min(len(front), len(back))  # back starts with front[:low], not with front[:high + 1]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if back.startswith(front[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _front(front: str, back: str) -> str | list[object]:
+    """A card's front, or `[n, rest]` for `back[:n] + rest` when it starts as the back does.
+
+    The back usually repeats the front (`{{FrontSide}}`, or the question above the answer), so
+    this halves what the page holds of most cards; the back stays as written.
+    """
+    shared = _shared_start(front, back)
+    return [shared, front[shared:]] if shared >= 16 else front  # a shorter start is not worth it
+
+
+def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
+                 warnings: Sequence[Problem], tables: _Tables) -> list[object]:
+    """One note as the page's script reads it (see `preview.js`, which names each position)."""
     card = note.card
     where = card.location
-    label = f"{where.path}:{where.line}"
-    tags = " ".join(card.tags)
-    warned = ' data-warned=""' if warnings else ""
-    articles = []
+    views = []
     for view in _views(note, notetypes):
-        sides = "".join(
-            f'<div class="pv-side"><div class="pv-label">{side}</div>'
-            f'<div class="card card{view.ordinal + 1}">{inline_media(markup, media)}</div></div>'
-            for side, markup in (("Front", view.front), ("Back", view.back))
-        )
-        badge = f'<span class="pv-status pv-{status}">{status}</span>' if status else ""
-        articles.append(
-            f'<article class="pv-card" data-deck="{html.escape(card.deck)}" data-tags="{html.escape(tags)}"{warned}>'
-            f'<div class="pv-meta"><a class="pv-src" href="{html.escape(links.href(card.file, where.line, where.col))}">'
-            f"{html.escape(label)}</a> <code>{html.escape(card.id)}</code> <span>{html.escape(view.template)}</span>"
-            f' {badge}<span class="pv-tags">{html.escape(tags)}</span></div>'
-            f'{_warnings_html(warnings)}<div class="pv-sides">{sides}</div></article>'
-        )
-    return articles
+        back = media.refer(view.back)
+        views.append([tables.templates(view.template), view.ordinal, _front(media.refer(view.front), back), back])
+    # A plain file link is the same for every card of a file, so it is listed with the file.
+    href = links.href(card.file, where.line, where.col)
+    file = tables.files((where.path, "" if links.editor_url else href))
+    record = [tables.decks(card.deck), tables.tags(" ".join(card.tags)), file, where.line, card.id,
+              tables.statuses(status), _warnings_html(warnings), views]
+    return record + [href] if links.editor_url else record
+
+
+def _script_safe(data: str) -> str:
+    """Keep JSON text inside its `<script>` element: no `</` can close it, no `<!--` can open a comment."""
+    # Both sequences occur only inside JSON strings, where `\/` and `\u003c` read back as `/` and `<`.
+    return data.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
 def _policy(script: str, run_card_scripts: bool) -> str:
@@ -152,7 +217,7 @@ def _policy(script: str, run_card_scripts: bool) -> str:
     return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
 
 
-def preview_html(
+def preview_bytes(
     notes: Iterable[Note],
     notetypes: NoteTypes,
     media: Mapping[str, bytes],
@@ -160,46 +225,63 @@ def preview_html(
     statuses: Mapping[str, str] | None = None,
     warnings: Mapping[str, Sequence[Problem]] | None = None,
     run_card_scripts: bool = False,
-) -> str:
-    """Render the preview page: every card of every note, grouped by deck, with its source link.
+) -> bytes:
+    """Render the preview page as UTF-8: every card of every note, grouped by deck, with its source link.
 
     `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`.
     """
     statuses, warnings = statuses or {}, warnings or {}
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
-    by_deck: dict[str, list[str]] = {}
+    tables = _Tables()
+    shared = PageMedia(media)
+    chunks: list[bytes] = []
+    batch: list[list[object]] = []
+    total = 0
     for note in notes:
-        key = note.card.key
-        by_deck.setdefault(note.card.deck, []).extend(
-            _card_html(note, notetypes, media, links, statuses.get(key, ""), warnings.get(key, ())))
-    total = sum(len(cards) for cards in by_deck.values())
+        key = note.key
+        batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), tables))
+        total += len(note.ordinals)
+        if len(batch) == 1000:  # encoded a batch at a time: the page is never held as one str
+            chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
+            batch = []
+    if batch:
+        chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
     # Note types may share one stylesheet; include each distinct one once.
-    types = (notetypes.by_id(note.notetype_id) for note in notes)
+    types = (notetypes.by_id(notetype_id) for notetype_id in dict.fromkeys(note.notetype_id for note in notes))
     css = "\n".join(dict.fromkeys(nt.css for nt in types if nt is not None))
     script = _asset("preview.js")
     controls = (
         '<input id="pv-q" type="search" placeholder="Search cards" aria-label="Search cards">'
-        + _options("pv-deck", "All decks", _with_parents(by_deck))
+        + _options("pv-deck", "All decks", _with_parents(tables.decks.index))
         + _options("pv-tag", "All tags", tags)
         + '<label><input id="pv-warned" type="checkbox"> With lint warnings</label>'
         + '<label><input id="pv-night" type="checkbox"> Night mode</label>'
         + f'<span id="pv-count">{total} of {total} cards</span>'
     )
-    parts = [
+    pager = ('<nav class="pv-pager" aria-label="Pages"><button id="pv-prev" type="button">Previous</button>'
+             '<span id="pv-page"></span><button id="pv-next" type="button">Next</button></nav>')
+    settings = json.dumps({"decks": tables.decks.values(), "tags": tables.tags.values(),
+                           "files": tables.files.values(), "templates": tables.templates.values(),
+                           "statuses": tables.statuses.values(), "media": shared.uris, "runScripts": run_card_scripts},
+                          ensure_ascii=False, separators=(",", ":"))
+    head = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{_policy(script, run_card_scripts)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>deckgen preview</title>"
         f"<style>{_asset('preview.css')}</style><style>{css}</style></head>\n"
-        f'<body><header class="pv-bar">{controls}</header>\n<main>'
-    ]
-    for deck, cards in by_deck.items():
-        parts.append(f'<section class="pv-deck" data-deck="{html.escape(deck)}"><h2>{html.escape(deck)} '
-                     f'<span class="pv-n">{len(cards)}</span></h2>')
-        parts += cards
-        parts.append("</section>")
-    parts.append(f'</main>\n<p id="pv-empty" hidden>No card matches.</p><script>{script}</script></body></html>\n')
-    del by_deck
-    # Joined once: a page of 100,000 cards is over 100 MB, and each extra join would copy it whole.
-    return "".join(parts)
+        f'<body><header class="pv-bar">{controls}</header>\n<main id="pv-main"></main>\n'
+        f'<p id="pv-empty" hidden>No card matches.</p>{pager}\n'
+        f'<script type="application/json" id="pv-settings">{_script_safe(settings)}</script>\n'
+        '<script type="application/json" id="pv-notes">['
+    )
+    # Joined once: a page of 100,000 cards is tens of megabytes, and each extra join would copy it whole.
+    return b"".join([head.encode(), b",".join(chunks), f"]</script>\n<script>{script}</script></body></html>\n".encode()])
+
+
+def preview_html(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,
+                 statuses: Mapping[str, str] | None = None, warnings: Mapping[str, Sequence[Problem]] | None = None,
+                 run_card_scripts: bool = False) -> str:
+    """Render the preview page as text (see `preview_bytes`)."""
+    return preview_bytes(notes, notetypes, media, links, statuses, warnings, run_card_scripts).decode("utf-8")
