@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from anki.collection import Collection
-from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.import_export_pb2 import ExportAnkiPackageOptions, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 
 def import_package(col: Collection, path: Path):
     """Import a package with Anki's default options and return the import log."""
     request = ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions())
     return col.import_anki_package(request).log
+
+
+def export_package(col: Collection, out: Path, *, scheduling: bool = False, media: bool = False,
+                   legacy: bool = False) -> Path:
+    """Export the whole collection with Anki's own exporter, as File > Export does."""
+    options = ExportAnkiPackageOptions(with_scheduling=scheduling, with_deck_configs=False, with_media=media,
+                                       legacy=legacy)
+    col.export_anki_package(out_path=str(out), options=options, limit=None)
+    return out
 
 
 def notes_by_front(col: Collection) -> dict[str, object]:

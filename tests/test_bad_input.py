@@ -494,7 +494,9 @@ def test_a_package_with_a_damaged_entry_is_refused(project: Project, tmp_path: P
 def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(project: Project, tmp_path: Path) -> None:
     # Found by fuzzing: Anki keeps a tag with a C1 control character; the import wrote it into a card
     # file that then failed its own check ("please report this as a deckgen bug").
-    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.collection import Collection
+
+    from anki_helpers import export_package
 
     col = Collection(str(tmp_path / "theirs.anki2"))
     try:
@@ -503,8 +505,7 @@ def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(
             note["Front"], note["Back"] = front, "Answer"
             note.tags = tags
             col.add_note(note, col.decks.id("Theirs"))
-        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+        export_package(col, tmp_path / "theirs.apkg")
     finally:
         col.close()
 
@@ -522,7 +523,9 @@ def test_an_imported_note_whose_tag_card_files_refuse_is_skipped_with_a_warning(
 def test_a_package_whose_decks_share_a_package_name_is_refused_with_what_to_do(project: Project, tmp_path: Path) -> None:
     # Found by fuzzing: top-level decks "Physics" and "Physics!" both make physics.apkg; the import's
     # staged build failed and the message blamed deckgen.
-    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.collection import Collection
+
+    from anki_helpers import export_package
 
     col = Collection(str(tmp_path / "theirs.anki2"))
     try:
@@ -530,8 +533,7 @@ def test_a_package_whose_decks_share_a_package_name_is_refused_with_what_to_do(p
             note = col.new_note(col.models.by_name("Basic"))
             note["Front"], note["Back"] = f"In {deck}?", "Answer"
             col.add_note(note, col.decks.id(deck))
-        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+        export_package(col, tmp_path / "theirs.apkg")
     finally:
         col.close()
 
@@ -548,7 +550,9 @@ def test_an_imported_note_with_more_fields_than_its_note_type_is_skipped_with_a_
                                                                                          tmp_path: Path) -> None:
     # Found by fuzzing: a package written past Anki's editor can hold a field separator inside a
     # field; the note then has one field too many and the import blamed deckgen.
-    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.collection import Collection
+
+    from anki_helpers import export_package
 
     col = Collection(str(tmp_path / "theirs.anki2"))
     try:
@@ -559,8 +563,7 @@ def test_an_imported_note_with_more_fields_than_its_note_type_is_skipped_with_a_
             col.add_note(note, col.decks.id("Theirs"))
             ids.append(note.id)
         col.db.execute("UPDATE notes SET flds = ? WHERE id = ?", "Damaged?\x1fAn\x1fswer", ids[1])
-        col.export_anki_package(out_path=str(tmp_path / "theirs.apkg"), limit=None, options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False))
+        export_package(col, tmp_path / "theirs.apkg")
     finally:
         col.close()
 

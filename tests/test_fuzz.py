@@ -329,9 +329,9 @@ _NOTETYPES = {"Basic": ("Front", "Back"), "Basic (and reversed card)": ("Front",
        raw=st.booleans())
 def test_any_package_from_anki_imports_builds_and_goes_back_unchanged(tmp_path_factory, notes, raw: bool) -> None:
     """A stranger's package: any field text, deck and tags Anki stores (raw: written past Anki's editor)."""
-    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.collection import Collection
 
-    from anki_helpers import import_package
+    from anki_helpers import export_package, import_package
 
     folder = tmp_path_factory.mktemp("fuzz-from-anki")
     col = Collection(str(folder / "theirs.anki2"))
@@ -346,8 +346,7 @@ def test_any_package_from_anki_imports_builds_and_goes_back_unchanged(tmp_path_f
                 col.db.execute("UPDATE notes SET flds = ? WHERE id = ?", f"{first}\x1f{second}".replace("\x1f\x1f", "\x1f"),
                                note.id)
         package = folder / "theirs.apkg"
-        col.export_anki_package(out_path=str(package), options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False), limit=None)
+        export_package(col, package, media=True)
         project = Project(folder / "project")
 
         result = project.run("import", str(package))

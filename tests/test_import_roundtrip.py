@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from anki.collection import Collection, ExportAnkiPackageOptions
+from anki.collection import Collection
 
 from deckgen.compiler.yamlread import parse_yaml
 
-from anki_helpers import import_package, integrity_is_clean
+from anki_helpers import export_package, import_package, integrity_is_clean
 from rich_project import png
 from test_schema import as_editor_sees
 
@@ -57,9 +57,7 @@ def make_collection(path: Path) -> tuple[Collection, dict[str, int]]:
 
 def export(col: Collection, out: Path, legacy: bool = False) -> Path:
     """Export the whole collection with Anki's own exporter, scheduling and media included."""
-    options = ExportAnkiPackageOptions(with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy)
-    col.export_anki_package(out_path=str(out), options=options, limit=None)
-    return out
+    return export_package(col, out, scheduling=True, media=True, legacy=legacy)
 
 
 def _state(col: Collection) -> dict:
