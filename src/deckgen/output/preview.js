@@ -18,20 +18,32 @@
   const next = byId("pv-next");
   const where = byId("pv-page");
   const settings = JSON.parse(byId("pv-settings").textContent);
-  // Each note: [deck, tags, file, line, id, status, warnings HTML, cards, editor link if any], the
-  // first three and the status as indexes into the settings' tables; each card: [template index,
-  // ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's first n
-  // characters and then rest (written by output/preview.py).
+  // Each note: [deck, tags, file, line, id, status, warnings HTML, number of cards, editor link if
+  // any], the first three and the status as indexes into the settings' tables. The cards of each
+  // CHUNK notes are one more JSON block, read when first drawn or searched: per note, its cards as
+  // [template index, ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's
+  // first n characters and then rest (all written by output/preview.py).
+  const CHUNK = 1000;
   const notes = JSON.parse(byId("pv-notes").textContent);
-  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, CARDS = 7, HREF = 8;
+  const blocks = document.querySelectorAll(".pv-cards");
+  const chunks = [];
+  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, COUNT = 7, HREF = 8;
   const cardNote = [];
-  const cardView = [];
+  const cardSlot = [];
   notes.forEach((note, index) => {
-    for (const view of note[CARDS]) {
+    for (let slot = 0; slot < note[COUNT]; slot += 1) {
       cardNote.push(index);
-      cardView.push(view);
+      cardSlot.push(slot);
     }
   });
+
+  function viewOf(card) {
+    const note = cardNote[card];
+    const chunk = Math.floor(note / CHUNK);
+    if (!chunks[chunk]) chunks[chunk] = JSON.parse(blocks[chunk].textContent);
+    return chunks[chunk][note % CHUNK][cardSlot[card]];
+  }
+
   // Worked out on the first search or tag filter only: doing it up front slows large decks' load.
   let texts = null;
   let tagLists = null;
@@ -71,8 +83,9 @@
 
   function cardText(card) {
     const note = notes[cardNote[card]];
-    const [template, , , back] = cardView[card];
-    const front = frontOf(cardView[card]);
+    const view = viewOf(card);
+    const [template, , , back] = view;
+    const front = frontOf(view);
     return [label(note), note[ID], settings.templates[template], settings.statuses[note[STATUS]],
       settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
   }
@@ -82,7 +95,7 @@
     const wantedDeck = deck.value;
     const wantedTag = tag.value.toLowerCase();
     const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
-    if (words.length && !texts) texts = cardView.map((view, card) => cardText(card));
+    if (words.length && !texts) texts = cardNote.map((note, card) => cardText(card));
     if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
     const noteMatches = notes.map((note, index) => {
       if (!decks[note[DECK]]) return false;
@@ -101,8 +114,9 @@
 
   function cardHtml(card) {
     const note = notes[cardNote[card]];
-    const [template, ordinal, , back] = cardView[card];
-    const front = frontOf(cardView[card]);
+    const view = viewOf(card);
+    const [template, ordinal, , back] = view;
+    const front = frontOf(view);
     const status = settings.statuses[note[STATUS]];
     const tags = settings.tags[note[TAGS]];
     const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];
