@@ -30,12 +30,16 @@
   const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, COUNT = 7, HREF = 8;
   const cardNote = [];
   const cardSlot = [];
+  const chunkFirst = []; // each block's first card, then the number of cards
   notes.forEach((note, index) => {
+    if (index % CHUNK === 0) chunkFirst.push(cardNote.length);
     for (let slot = 0; slot < note[COUNT]; slot += 1) {
       cardNote.push(index);
       cardSlot.push(slot);
     }
   });
+
+  chunkFirst.push(cardNote.length);
 
   function viewOf(card) {
     const note = cardNote[card];
@@ -44,8 +48,10 @@
     return chunks[chunk][note % CHUNK][cardSlot[card]];
   }
 
-  // Worked out on the first search or tag filter only: doing it up front slows large decks' load.
-  let texts = null;
+  // The cards' search text is worked out a block at a time while the page is idle, or all at once
+  // by the first search; tags on the first tag filter. Doing it up front slows large decks' load.
+  const texts = [];
+  let ready = 0; // blocks whose cards' texts are in `texts`
   let tagLists = null;
   let matched = [];
   let page = 1;
@@ -90,12 +96,26 @@
       settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
   }
 
+  function prepareBlock() {
+    for (let card = chunkFirst[ready]; card < chunkFirst[ready + 1]; card += 1) texts.push(cardText(card));
+    ready += 1;
+  }
+
+  function prepareAll() {
+    while (ready < blocks.length) prepareBlock();
+  }
+
+  function prepareWhenIdle(deadline) {
+    while (ready < blocks.length && deadline.timeRemaining() > 5) prepareBlock();
+    if (ready < blocks.length) requestIdleCallback(prepareWhenIdle);
+  }
+
   function filter() {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
     const wantedDeck = deck.value;
     const wantedTag = tag.value.toLowerCase();
     const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
-    if (words.length && !texts) texts = cardNote.map((note, card) => cardText(card));
+    if (words.length) prepareAll();
     if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
     const noteMatches = notes.map((note, index) => {
       if (!decks[note[DECK]]) return false;
@@ -237,4 +257,5 @@
   readFragment();
   filter();
   draw();
+  if (window.requestIdleCallback) requestIdleCallback(prepareWhenIdle);
 })();
