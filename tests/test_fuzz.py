@@ -22,7 +22,7 @@ from deckgen.model import LockEntry
 from deckgen.project.lockfile import format_lock, parse_lock
 
 from conftest import Project
-from fuzz_strategies import _COLUMN, card_file_bytes, card_text, hostile_text, valid_deck
+from fuzz_strategies import _COLUMN, card_document, card_file_bytes, card_text, hostile_text, valid_deck
 
 EXAMPLES = settings.default.max_examples
 
@@ -299,7 +299,7 @@ def _genuine_package(tmp_path_factory) -> bytes:
     return _GENUINE[0]
 
 
-@_examples(0.1)
+@_examples(0.25)
 @given(st.data())
 def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_nothing(tmp_path_factory, data) -> None:
     folder = tmp_path_factory.mktemp("fuzz-import")
@@ -322,7 +322,7 @@ def test_importing_a_damaged_package_exits_0_or_1_and_a_failed_import_writes_not
 _NOTETYPES = {"Basic": ("Front", "Back"), "Basic (and reversed card)": ("Front", "Back"), "Cloze": ("Text", "Back Extra")}
 
 
-@_examples(0.05)
+@_examples(0.1)
 @given(notes=st.lists(st.tuples(st.sampled_from(sorted(_NOTETYPES)), valid_deck(), hostile_text(6), hostile_text(4),
                                 st.lists(st.one_of(st.sampled_from(["a::b", "tag#1", "x"]), hostile_text(2)), max_size=3)),
                       min_size=1, max_size=3),
@@ -368,3 +368,60 @@ def test_any_package_from_anki_imports_builds_and_goes_back_unchanged(tmp_path_f
         assert {nid: col.get_note(nid).fields for nid in col.find_notes("")} == before
     finally:
         col.close()
+
+
+_TOML = st.one_of(
+    hostile_text(10),
+    st.tuples(st.sampled_from(["[lint]\n", "[lint]\n", "[lint.answer-too-long]\n", "[lint]\n[lint]\n", ""]),
+              st.sampled_from(["", "max-answer-words = ", "max-cloze-deletions = ", "near-duplicate-similarity = ",
+                               "disable = ", "x = ", "max-answer-words.x = ", "'max-answer-words' = "]),
+              st.one_of(hostile_text(3), st.sampled_from(["1", "-1", "1e999", "nan", "inf", "0x10", "[]", "{}", "true",
+                                                          '["answer-too-long"]', '["nope"]', "99999999999999999999",
+                                                          "1979-05-27", '"x"', "[1, [2]]"]))).map("".join),
+)
+
+
+@_examples(2)
+@given(_TOML)
+def test_any_settings_file_lints_with_exit_0_or_1_and_a_located_message(tmp_path_factory, text: str) -> None:
+    project = Project(tmp_path_factory.mktemp("fuzz-toml"))
+    (project.cards / "deck.yaml").write_text("deck: Demo\ncards:\n  - id: a\n    q: Question?\n    a: Answer\n",
+                                             encoding="utf-8")
+    (project.root / "deckgen.toml").write_text(text, encoding="utf-8")
+
+    result = project.run("lint")
+
+    assert result.exit_code in (0, 1), result.output
+    event(f"lint exit {result.exit_code}")
+    if result.exit_code == 1:
+        assert "deckgen.toml:" in result.stderr and ": error: " in result.stderr, result.stderr
+
+
+@_examples(0.5)
+@given(documents=st.lists(card_document(hostile=False), min_size=2, max_size=3), nested=st.booleans())
+def test_several_card_files_build_or_fail_cleanly_and_rebuild_to_the_same_bytes(tmp_path_factory, documents,
+                                                                                   nested: bool) -> None:
+    """Cross-file rules (ids per top-level deck, GUIDs, package names) over files that share decks."""
+    project = Project(tmp_path_factory.mktemp("fuzz-files"))
+    for number, document in enumerate(documents):
+        if number and nested:  # often the same top-level deck as the first file, so ids and names meet
+            document["deck"] = documents[0]["deck"].split("::")[0] + "::" + document["deck"].replace("::", " ")
+        name = f"sub/f{number}.yaml" if number % 2 else f"f{number}.yaml"
+        (project.cards / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.cards / name).write_text(dump(document), encoding="utf-8")
+
+    check = project.run("check")
+    build = project.run("build")
+
+    assert (check.exit_code, build.exit_code) in ((0, 0), (1, 1)), (check.output, build.output)
+    event(f"build exit {build.exit_code}")
+    if build.exit_code == 1:
+        assert not project.build_dir.exists() and not project.lock.exists(), build.stderr
+        assert ": error: " in build.stderr
+        return
+    packages = {p.name: p.read_bytes() for p in project.build_dir.glob("*.apkg")}
+    (project.build_dir / ".deckgen-cache").unlink()
+    again = project.run("build")
+    assert again.exit_code == 0 and "lock-damaged" not in again.stderr, again.output
+    assert all(": 0 new, 0 changed, " in line for line in again.stdout.splitlines() if line.startswith("built "))
+    assert {p.name: p.read_bytes() for p in project.build_dir.glob("*.apkg")} == packages

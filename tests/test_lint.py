@@ -152,3 +152,26 @@ def test_warnings_belong_to_the_card_whose_lines_they_are_on() -> None:
              for path, line in [("x.yaml", 1), ("x.yaml", 3), ("x.yaml", 8), ("x.yaml", 9), ("x.yaml", 40), ("y.yaml", 4)]]
     owned = warnings_by_card(found, cards)
     assert {key: [p.location.line for p in ps] for key, ps in owned.items()} == {"D/a": [3, 8], "D/b": [9, 40], "D/c": [4]}
+
+
+def test_linting_leaves_no_cyclic_garbage(project) -> None:
+    """Lint runs with the cyclic collector paused, so a reference cycle it made would never be freed."""
+    import gc
+
+    from deckgen.commands.lint import lint_project
+    from deckgen.pipeline import load_project
+    from deckgen.project.paths import ProjectPaths
+
+    questions = ["Which company built TensorFlow?", "Which company built the TensorFlow framework?",
+                 "Which company first built the TensorFlow graph framework?", "Which company built PyTorch?"]
+    cards = "".join(f"  - id: q{n}\n    q: \"{q}\"\n    a: Google\n" for n, q in enumerate(questions))
+    project.write("a.yaml", "deck: D\ncards:\n" + cards + "  - id: c\n    cloze: \"{{c1::Paris}} is in {{c2::France}}\"\n")
+    loaded = load_project(ProjectPaths.of(project.cards))
+    gc.collect()
+    gc.disable()
+    try:
+        warnings = lint_project(loaded)
+        assert any(w.code == "near-duplicate-question" for w in warnings)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
