@@ -308,6 +308,10 @@ def test_card_html_cannot_break_out_of_the_card_data(project, devtools) -> None:
             format: html
             q: "<!-- <script> --> </script><SCRIPT>document.title = 'ran'</SCRIPT></ScRiPt > <b>still</b> a question"
             a: "Answer with <!-- a comment --> and ]</script><p id='escaped'>after</p>"
+          - id: unclosed
+            format: html
+            q: "<textarea>never closed"
+            a: "</article></section><!-- never closed"
           - id: next
             q: The card after it?
             a: Drawn too
@@ -318,12 +322,14 @@ def test_card_html_cannot_break_out_of_the_card_data(project, devtools) -> None:
     assert text.count("</script>") == 4 and "<!--" not in text
     page = devtools.new_page()
     page.open((project.build_dir / "preview.html").as_uri())
-    assert count(page) == "2 of 2 cards"
+    assert count(page) == "3 of 3 cards" and visible(page) == 3
     assert page.eval("document.title") == "deckgen preview"  # the card's script did not run
     back = page.eval("document.querySelector('.pv-card .pv-side + .pv-side .card').innerHTML")
     assert "Answer with <!-- a comment --> and ]<p id=\"escaped\">after</p>" in back
     assert "<b>still</b> a question" in back
-    assert page.eval("document.querySelectorAll('.pv-card')[1].querySelector('.card').textContent") == "The card after it?"
+    # Markup left open in one card stays in that card: the next one is drawn as usual.
+    assert page.eval("document.querySelectorAll('.pv-card')[2].querySelector('.card').textContent") == "The card after it?"
+    assert page.eval("document.querySelectorAll('.pv-card')[1].querySelectorAll('.pv-side').length") == 2
 
 
 @given(st.text("ab<>/"), st.text("ab<>/"), st.text("ab<>/", min_size=0, max_size=40))

@@ -132,6 +132,8 @@
     }
   }
 
+  const sideMarkup = []; // the sides of the cards being drawn, in page order
+
   function cardHtml(card) {
     const note = notes[cardNote[card]];
     const view = viewOf(card);
@@ -141,9 +143,9 @@
     const tags = settings.tags[note[TAGS]];
     const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];
     const badge = status ? `<span class="pv-status pv-${escape(status)}">${escape(status)}</span>` : "";
-    const sides = [["Front", front], ["Back", back]].map(([side, markup]) =>
-      `<div class="pv-side"><div class="pv-label">${side}</div>` +
-      `<div class="card card${ordinal + 1}">${markup}</div></div>`).join("");
+    sideMarkup.push(front, back); // filled in by draw(), each side on its own
+    const sides = ["Front", "Back"].map((side) =>
+      `<div class="pv-side"><div class="pv-label">${side}</div><div class="card card${ordinal + 1}"></div></div>`).join("");
     return `<article class="pv-card" data-deck="${escape(settings.decks[note[DECK]])}" ` +
       `data-tags="${escape(tags)}"${note[WARNINGS] ? ' data-warned=""' : ""}>` +
       `<div class="pv-meta"><a class="pv-src" href="${escape(href)}">${escape(label(note))}</a> ` +
@@ -194,6 +196,12 @@
     }
     if (open !== -1) parts.push("</section>");
     main.innerHTML = parts.join("");
+    // Each side parsed apart from the page and the other cards: an unclosed comment, <textarea> or
+    // </section> in one card's HTML stays inside that card.
+    main.querySelectorAll(".pv-side > .card").forEach((side, index) => {
+      side.innerHTML = sideMarkup[index];
+    });
+    sideMarkup.length = 0;
     activate();
     dress();
     count.textContent = matched.length + " of " + cardNote.length + " cards";
