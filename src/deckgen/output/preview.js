@@ -38,7 +38,6 @@
       cardSlot.push(slot);
     }
   });
-
   chunkFirst.push(cardNote.length);
 
   function viewOf(card) {
@@ -117,7 +116,7 @@
     const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
     if (words.length) prepareAll();
     if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
-    const noteMatches = notes.map((note, index) => {
+    const noteMatches = notes.map((note) => {
       if (!decks[note[DECK]]) return false;
       if (warned.checked && !note[WARNINGS]) return false;
       if (wantedTag && !tagLists[note[TAGS]].some((t) => within(t, wantedTag))) return false;
