@@ -308,21 +308,28 @@ def test_card_html_cannot_break_out_of_the_card_data(project, devtools) -> None:
             format: html
             q: "<!-- <script> --> </script><SCRIPT>document.title = 'ran'</SCRIPT></ScRiPt > <b>still</b> a question"
             a: "Answer with <!-- a comment --> and ]</script><p id='escaped'>after</p>"
+          - id: unclosed
+            format: html
+            q: "<textarea>never closed"
+            a: "</article></section><!-- never closed"
           - id: next
             q: The card after it?
             a: Drawn too
     """)
     assert project.run("preview").exit_code == 0
     text = (project.build_dir / "preview.html").read_text(encoding="utf-8")
-    assert text.count("</script>") == 3 and "<!--" not in text  # the two data blocks and the page's script
+    # The settings, the notes, one block of cards and the page's script: nothing else closes a script.
+    assert text.count("</script>") == 4 and "<!--" not in text
     page = devtools.new_page()
     page.open((project.build_dir / "preview.html").as_uri())
-    assert count(page) == "2 of 2 cards"
+    assert count(page) == "3 of 3 cards" and visible(page) == 3
     assert page.eval("document.title") == "deckgen preview"  # the card's script did not run
     back = page.eval("document.querySelector('.pv-card .pv-side + .pv-side .card').innerHTML")
     assert "Answer with <!-- a comment --> and ]<p id=\"escaped\">after</p>" in back
     assert "<b>still</b> a question" in back
-    assert page.eval("document.querySelectorAll('.pv-card')[1].querySelector('.card').textContent") == "The card after it?"
+    # Markup left open in one card stays in that card: the next one is drawn as usual.
+    assert page.eval("document.querySelectorAll('.pv-card')[2].querySelector('.card').textContent") == "The card after it?"
+    assert page.eval("document.querySelectorAll('.pv-card')[1].querySelectorAll('.pv-side').length") == 2
 
 
 @given(st.text("ab<>/"), st.text("ab<>/"), st.text("ab<>/", min_size=0, max_size=40))
@@ -349,3 +356,18 @@ def test_card_scripts_run_when_their_page_is_drawn_and_only_if_asked(project, de
         ran[flag] = (before, page.eval("[document.body.dataset.ran, document.body.dataset.handler]"))
     assert ran[()] == ([None, None], [None, None])
     assert ran[("--run-card-scripts",)] == ([None, None], ["xx", "yes"])  # the front and the back each ran it
+
+
+def test_cards_in_later_blocks_of_data_are_drawn_and_searched(project, devtools) -> None:  # noqa: F811
+    project.write("big.yaml", many(1050, "Big", "big"))  # the page keeps 1000 notes' cards per block
+    assert project.run("preview").exit_code == 0
+    text = (project.build_dir / "preview.html").read_text(encoding="utf-8")
+    assert text.count('class="pv-cards"') == 2
+    url = (project.build_dir / "preview.html").as_uri()
+    for fragment, first, drawn in [("#page=10", 2705, 100), ("#page=11", 3005, 50), ("#q=topic1049%3F", 3152, 1)]:
+        page = devtools.new_page()
+        page.open(url + fragment)
+        labels = shown(page)
+        assert (labels[0], len(labels)) == (f"cards/big.yaml:{first}", drawn), fragment
+        assert page.eval("document.querySelector('.pv-card .card').textContent").startswith("Question")
+    assert page.errors() == []

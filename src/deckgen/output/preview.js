@@ -18,22 +18,39 @@
   const next = byId("pv-next");
   const where = byId("pv-page");
   const settings = JSON.parse(byId("pv-settings").textContent);
-  // Each note: [deck, tags, file, line, id, status, warnings HTML, cards, editor link if any], the
-  // first three and the status as indexes into the settings' tables; each card: [template index,
-  // ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's first n
-  // characters and then rest (written by output/preview.py).
+  // Each note: [deck, tags, file, line, id, status, warnings HTML, number of cards, editor link if
+  // any], the first three and the status as indexes into the settings' tables. The cards of each
+  // CHUNK notes are one more JSON block, read when first drawn or searched: per note, its cards as
+  // [template index, ordinal, front, back HTML], the front as HTML or as [n, rest] for the back's
+  // first n characters and then rest (all written by output/preview.py).
+  const CHUNK = 1000;
   const notes = JSON.parse(byId("pv-notes").textContent);
-  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, CARDS = 7, HREF = 8;
+  const blocks = document.querySelectorAll(".pv-cards");
+  const chunks = [];
+  const DECK = 0, TAGS = 1, FILE = 2, LINE = 3, ID = 4, STATUS = 5, WARNINGS = 6, COUNT = 7, HREF = 8;
   const cardNote = [];
-  const cardView = [];
+  const cardSlot = [];
+  const chunkFirst = []; // each block's first card, then the number of cards
   notes.forEach((note, index) => {
-    for (const view of note[CARDS]) {
+    if (index % CHUNK === 0) chunkFirst.push(cardNote.length);
+    for (let slot = 0; slot < note[COUNT]; slot += 1) {
       cardNote.push(index);
-      cardView.push(view);
+      cardSlot.push(slot);
     }
   });
-  // Worked out on the first search or tag filter only: doing it up front slows large decks' load.
-  let texts = null;
+  chunkFirst.push(cardNote.length);
+
+  function viewOf(card) {
+    const note = cardNote[card];
+    const chunk = Math.floor(note / CHUNK);
+    if (!chunks[chunk]) chunks[chunk] = JSON.parse(blocks[chunk].textContent);
+    return chunks[chunk][note % CHUNK][cardSlot[card]];
+  }
+
+  // The cards' search text is worked out a block at a time while the page is idle, or all at once
+  // by the first search; tags on the first tag filter. Doing it up front slows large decks' load.
+  const texts = [];
+  let ready = 0; // blocks whose cards' texts are in `texts`
   let tagLists = null;
   let matched = [];
   let page = 1;
@@ -71,10 +88,25 @@
 
   function cardText(card) {
     const note = notes[cardNote[card]];
-    const [template, , , back] = cardView[card];
-    const front = frontOf(cardView[card]);
+    const view = viewOf(card);
+    const [template, , , back] = view;
+    const front = frontOf(view);
     return [label(note), note[ID], settings.templates[template], settings.statuses[note[STATUS]],
       settings.tags[note[TAGS]], plain(note[WARNINGS]), plain(front), plain(back)].join(" ").toLowerCase();
+  }
+
+  function prepareBlock() {
+    for (let card = chunkFirst[ready]; card < chunkFirst[ready + 1]; card += 1) texts.push(cardText(card));
+    ready += 1;
+  }
+
+  function prepareAll() {
+    while (ready < blocks.length) prepareBlock();
+  }
+
+  function prepareWhenIdle(deadline) {
+    while (ready < blocks.length && deadline.timeRemaining() > 5) prepareBlock();
+    if (ready < blocks.length) requestIdleCallback(prepareWhenIdle);
   }
 
   function filter() {
@@ -82,9 +114,9 @@
     const wantedDeck = deck.value;
     const wantedTag = tag.value.toLowerCase();
     const decks = settings.decks.map((name) => !wantedDeck || within(name, wantedDeck));
-    if (words.length && !texts) texts = cardView.map((view, card) => cardText(card));
+    if (words.length) prepareAll();
     if (wantedTag && !tagLists) tagLists = settings.tags.map((tags) => tags.toLowerCase().split(" ").filter(Boolean));
-    const noteMatches = notes.map((note, index) => {
+    const noteMatches = notes.map((note) => {
       if (!decks[note[DECK]]) return false;
       if (warned.checked && !note[WARNINGS]) return false;
       if (wantedTag && !tagLists[note[TAGS]].some((t) => within(t, wantedTag))) return false;
@@ -99,17 +131,20 @@
     }
   }
 
+  const sideMarkup = []; // the sides of the cards being drawn, in page order
+
   function cardHtml(card) {
     const note = notes[cardNote[card]];
-    const [template, ordinal, , back] = cardView[card];
-    const front = frontOf(cardView[card]);
+    const view = viewOf(card);
+    const [template, ordinal, , back] = view;
+    const front = frontOf(view);
     const status = settings.statuses[note[STATUS]];
     const tags = settings.tags[note[TAGS]];
     const href = note.length > HREF ? note[HREF] : settings.files[note[FILE]][1];
     const badge = status ? `<span class="pv-status pv-${escape(status)}">${escape(status)}</span>` : "";
-    const sides = [["Front", front], ["Back", back]].map(([side, markup]) =>
-      `<div class="pv-side"><div class="pv-label">${side}</div>` +
-      `<div class="card card${ordinal + 1}">${markup}</div></div>`).join("");
+    sideMarkup.push(front, back); // filled in by draw(), each side on its own
+    const sides = ["Front", "Back"].map((side) =>
+      `<div class="pv-side"><div class="pv-label">${side}</div><div class="card card${ordinal + 1}"></div></div>`).join("");
     return `<article class="pv-card" data-deck="${escape(settings.decks[note[DECK]])}" ` +
       `data-tags="${escape(tags)}"${note[WARNINGS] ? ' data-warned=""' : ""}>` +
       `<div class="pv-meta"><a class="pv-src" href="${escape(href)}">${escape(label(note))}</a> ` +
@@ -160,6 +195,12 @@
     }
     if (open !== -1) parts.push("</section>");
     main.innerHTML = parts.join("");
+    // Each side parsed apart from the page and the other cards: an unclosed comment, <textarea> or
+    // </section> in one card's HTML stays inside that card.
+    main.querySelectorAll(".pv-side > .card").forEach((side, index) => {
+      side.innerHTML = sideMarkup[index];
+    });
+    sideMarkup.length = 0;
     activate();
     dress();
     count.textContent = matched.length + " of " + cardNote.length + " cards";
@@ -223,4 +264,5 @@
   readFragment();
   filter();
   draw();
+  if (window.requestIdleCallback) requestIdleCallback(prepareWhenIdle);
 })();

@@ -33,6 +33,7 @@ from deckgen.problems import Problem
 PREVIEW_NAME = "preview.html"
 T = TypeVar("T")
 _IMG = re.compile("<img", re.IGNORECASE)
+_CHUNK = 1000  # notes per block of card data (must match CHUNK in preview.js)
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
@@ -188,11 +189,11 @@ def _front(front: str, back: str) -> str | list[object]:
 
 
 def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: LinkStyle, status: str,
-                 warnings: Sequence[Problem], tables: _Tables) -> list[object]:
-    """One note as the page's script reads it (see `preview.js`, which names each position)."""
+                 warnings: Sequence[Problem], tables: _Tables) -> tuple[list[object], list[list[object]]]:
+    """One note as the page's script reads it, and its cards (see `preview.js`, which names each position)."""
     card = note.card
     where = card.location
-    views = []
+    views: list[list[object]] = []
     for view in _views(note, notetypes):
         back = media.refer(view.back)
         views.append([tables.templates(view.template), view.ordinal, _front(media.refer(view.front), back), back])
@@ -200,8 +201,12 @@ def _note_record(note: Note, notetypes: NoteTypes, media: PageMedia, links: Link
     href = links.href(card.file, where.line, where.col)
     file = tables.files((where.path, "" if links.editor_url else href))
     record = [tables.decks(card.deck), tables.tags(" ".join(card.tags)), file, where.line, card.id,
-              tables.statuses(status), _warnings_html(warnings), views]
-    return record + [href] if links.editor_url else record
+              tables.statuses(status), _warnings_html(warnings), len(views)]
+    return (record + [href] if links.editor_url else record), views
+
+
+def _json(value: object) -> str:
+    return _script_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def _script_safe(data: str) -> str:
@@ -234,18 +239,23 @@ def preview_bytes(
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
     tables = _Tables()
     shared = PageMedia(media)
+    records: list[bytes] = []
     chunks: list[bytes] = []
     batch: list[list[object]] = []
+    cards: list[list[list[object]]] = []
     total = 0
-    for note in notes:
+    for number, note in enumerate(notes, start=1):
         key = note.key
-        batch.append(_note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), tables))
-        total += len(note.ordinals)
-        if len(batch) == 1000:  # encoded a batch at a time: the page is never held as one str
-            chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
-            batch = []
-    if batch:
-        chunks.append(_script_safe(json.dumps(batch, ensure_ascii=False, separators=(",", ":"))[1:-1]).encode())
+        record, views = _note_record(note, notetypes, shared, links, statuses.get(key, ""), warnings.get(key, ()), tables)
+        batch.append(record)
+        cards.append(views)
+        total += len(views)
+        # The cards of each _CHUNK notes are a JSON block of their own, which the page reads only
+        # when it draws or searches them; encoded a batch at a time, the page is never one str.
+        if number % _CHUNK == 0 or number == len(notes):
+            records.append(_json(batch)[1:-1].encode())
+            chunks.append(f'<script type="application/json" class="pv-cards">{_json(cards)}</script>\n'.encode())
+            batch, cards = [], []
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
     # Note types may share one stylesheet; include each distinct one once.
     types = (notetypes.by_id(notetype_id) for notetype_id in dict.fromkeys(note.notetype_id for note in notes))
@@ -276,8 +286,9 @@ def preview_bytes(
         f'<script type="application/json" id="pv-settings">{_script_safe(settings)}</script>\n'
         '<script type="application/json" id="pv-notes">['
     )
+    tail = f"<script>{script}</script></body></html>\n"
     # Joined once: a page of 100,000 cards is tens of megabytes, and each extra join would copy it whole.
-    return b"".join([head.encode(), b",".join(chunks), f"]</script>\n<script>{script}</script></body></html>\n".encode()])
+    return b"".join([head.encode(), b",".join(records), b"]</script>\n", *chunks, tail.encode()])
 
 
 def preview_html(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,
