@@ -39,6 +39,8 @@ SNIPPETS = {
     "at sign": "a: @x\n",
     "backtick": "a: `x\n",
     "unclosed tag": "a: !<x\n",
+    "tag followed by a bracket": "a: !x{\n",
+    "tag directive without a closing '!'": "%TAG !x y\n---\na: 1\n",
     "zero indentation digit": "a: |0\n  x\n",
     "block text header": "a: |x\n  y\n",
     "dash in flow list": "a: [- x]\n",
