@@ -10,7 +10,13 @@ from deckgen.project.files import decode
 from deckgen.compiler.yamlread import LOADERS, parse_yaml
 
 ROOT = Path(__file__).parent.parent
-CARD_FILES = sorted(ROOT.glob("tests/cases/*/cards/**/*.y*ml")) + sorted(ROOT.glob("cards/**/*.yaml"))
+# Every card file the repository holds: bad-input, lint and id cases, the sample and example decks.
+CARD_FILES = sorted(
+    path
+    for pattern in ("tests/cases/*/cards/**/*.y*ml", "tests/lint_cases/**/*.y*ml", "tests/ids_cases/**/*.y*ml",
+                    "cards/**/*.y*ml", "examples/cards/**/*.y*ml")
+    for path in ROOT.glob(pattern)
+)
 
 # Mistakes whose wording differs between the two parsers, or where one accepted what the other
 # refused, before yamlread mapped them onto one behaviour.
@@ -33,6 +39,8 @@ SNIPPETS = {
     "at sign": "a: @x\n",
     "backtick": "a: `x\n",
     "unclosed tag": "a: !<x\n",
+    "tag followed by a bracket": "a: !x{\n",
+    "tag directive without a closing '!'": "%TAG !x y\n---\na: 1\n",
     "zero indentation digit": "a: |0\n  x\n",
     "block text header": "a: |x\n  y\n",
     "dash in flow list": "a: [- x]\n",
@@ -67,6 +75,13 @@ def test_card_files_read_the_same_with_either_loader(path: Path) -> None:
         return
     with_libyaml, with_python = _both(text, path.name)
     assert with_libyaml == with_python
+
+
+def test_every_case_folder_was_compared() -> None:
+    for folder in ("cases", "lint_cases", "ids_cases"):
+        root = ROOT / "tests" / folder
+        compared = {p.relative_to(root).parts[0] for p in CARD_FILES if root in p.parents}
+        assert compared == {p.name for p in root.iterdir() if p.is_dir()}, folder
 
 
 def test_every_bad_input_case_was_compared() -> None:

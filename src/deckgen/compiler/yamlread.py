@@ -201,9 +201,11 @@ _PROBLEM_WORDING: tuple[tuple[str, str], ...] = (
     (r"alphabetic or numeric character", "an anchor or alias needs a name of letters and digits"),
     (r"YAML directive|YAML document|TAG directive|duplicate tag handle", "unsupported or repeated %YAML or %TAG line"),
     (r"unknown directive", "unknown directive; only %YAML and %TAG lines are allowed"),
-    (r"tag handle|tag URI|expected URI|expected '>'|expected ' ', but found", "malformed tag (!...)"),
+    (r"tag handle|tag URI|expected URI|expected '>'|expected ' ', but found|expected whitespace or line break|expected '!'",
+     "malformed tag (!...)"),
 )
 _CONTEXT_WORDING: tuple[tuple[str, str], ...] = (
+    (r"tag directive", "a %-directive line"),  # libyaml's context for a bad %TAG line
     (r"quoted scalar", "quoted text"),
     (r"flow sequence", "a [...] list"),
     (r"flow mapping", "a {...} mapping"),
