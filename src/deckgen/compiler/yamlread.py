@@ -225,6 +225,9 @@ _INDENTATION = re.compile(r"(?:[ \t]|[-?:](?=[ \t]))*")
 # two and every line number after it would be off by one from what editors show.
 _LINE_SEPARATORS = re.compile("[\x85\u2028\u2029]")
 _SEPARATOR_NAMES = {"\x85": "U+0085 (next line)", "\u2028": "U+2028 (line separator)", "\u2029": "U+2029 (paragraph separator)"}
+# A byte-order mark past the start is invisible in editors, yet libyaml and PyYAML read it apart
+# (libyaml nests `x:` / `<U+FEFF>y: 1` into `{x: {y: 1}}`), so any one is an error at its place.
+_INNER_BOM = "\ufeff"
 _NOT_YAML_TEXT = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
 
 
@@ -275,6 +278,13 @@ def _separator_problems(text: str, path: str) -> list[Problem]:
     return problems
 
 
+def _bom_problems(text: str, path: str) -> list[Problem]:
+    """Locate each byte-order mark past the start of the text (a leading one is allowed)."""
+    message = "invisible character U+FEFF (byte-order mark) inside the file; YAML may read the lines around it wrongly: remove it, or write it as \\ufeff in double quotes"
+    return [error(Location(path, *_position(text, found.start())), "yaml-bom", message)
+            for found in re.finditer(_INNER_BOM, text) if found.start() > 0]
+
+
 def _syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
     """Describe a YAML syntax error at its mark, with a plainer message for tabs."""
     if isinstance(exc, yaml.reader.ReaderError):
@@ -318,10 +328,10 @@ def _alias_problems(text: str, path: str, loader: type) -> list[Problem]:
 def parse_yaml(text: str, path: str, loader: str = DEFAULT_LOADER) -> tuple[Node | None, list[Problem]]:
     """Parse one YAML document into located nodes; problems instead of exceptions."""
     loader_class = LOADERS[loader]
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:  # rare: three quick scans
-        separators = _separator_problems(text, path)
-        if separators:
-            return None, separators
+    if "\u2028" in text or "\u2029" in text or "\x85" in text or _INNER_BOM in text:  # rare: four quick scans
+        found = _separator_problems(text, path) + _bom_problems(text, path)
+        if found:
+            return None, sorted(found, key=lambda p: (p.location.line, p.location.col))
     try:
         root = yaml.compose(text, Loader=loader_class)
     except yaml.YAMLError as exc:
