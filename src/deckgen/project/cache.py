@@ -32,12 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from deckgen.model import Card, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.model import Card, LockEntry, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.names import top_level
 from deckgen.problems import Location, Problem
 
 CACHE_NAME = ".deckgen-cache"
-_FORMAT = b"deckgen-cache 4"
+_FORMAT = b"deckgen-cache 5"
 _HEADER_KEY = b"header"
+_DECK_KEY = b"deck\0"  # then the top-level deck's name
 
 
 def text_hash(text: str) -> str:
@@ -192,8 +194,8 @@ class NoteCounts:
     tags: tuple[tuple[str, int], ...]
 
 
-def note_counts(notes: Iterable[Note]) -> NoteCounts:
-    """Count a build's notes and cards per deck and its cards per tag."""
+def note_counts(notes: Iterable[Note], also: Iterable[NoteCounts] = ()) -> NoteCounts:
+    """Count a build's notes and cards per deck and its cards per tag, adding the counts `also`."""
     decks: dict[str, list[int]] = {}
     tags: Counter[str] = Counter()
     for note in notes:
@@ -202,8 +204,68 @@ def note_counts(notes: Iterable[Note]) -> NoteCounts:
         counts[1] += len(note.ordinals)
         for tag in note.card.tags:
             tags[tag] += len(note.ordinals)
+    for more in also:
+        for deck, notes_in, cards_in in more.decks:
+            counts = decks.setdefault(deck, [0, 0])
+            counts[0] += notes_in
+            counts[1] += cards_in
+        tags.update(dict(more.tags))
     return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=str.casefold)),
                       tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))))
+
+
+def _encode_counts(counts: NoteCounts) -> list:
+    return [[list(d) for d in counts.decks], [list(t) for t in counts.tags]]
+
+
+def _decode_counts(value: Any) -> NoteCounts:
+    decks, tags = value
+    return NoteCounts(tuple((str(d), int(n), int(c)) for d, n, c in decks), tuple((str(t), int(c)) for t, c in tags))
+
+
+@dataclass(frozen=True)
+class DeckRecord:
+    """What a build needs of a top-level deck the last build packaged, to keep it without reading its cards.
+
+    A deck is kept when its files, its lock lines (`lock`, see `deck_lock_hashes`) and its
+    package are as that build left them: its notes would then stamp and package exactly as before.
+    """
+
+    top_deck: str
+    files: tuple[tuple[str, str], ...]  # (path as shown, text hash) of every file with a card in the deck
+    lock: str
+    guids: tuple[str, ...]  # of its notes, for the check that two cards never share one
+    problems: tuple[Problem, ...]  # found in its files
+    counts: NoteCounts
+    package: PackageRecord
+
+
+def deck_lock_hashes(entries: Iterable[LockEntry]) -> dict[str, str]:
+    """Hash the lock lines of each top-level deck's cards (removed ones too), with the note types' lines."""
+    lines: dict[str, list[str]] = {}
+    notetypes = []
+    for entry in entries:
+        if entry.kind == "notetype":
+            notetypes.append(entry.line())
+        else:
+            lines.setdefault(top_level(entry.deck), []).append(entry.line())
+    shared = "\n".join(sorted(notetypes))
+    return {top: hashlib.sha256("\n".join([shared, *sorted(found)]).encode("utf-8", "surrogatepass")).hexdigest()
+            for top, found in lines.items()}
+
+
+def _encode_deck(deck: DeckRecord) -> list:
+    package = deck.package
+    return [deck.top_deck, [list(f) for f in deck.files], deck.lock, list(deck.guids),
+            [_encode_problem(p) for p in deck.problems], _encode_counts(deck.counts),
+            [list(vars(package.summary).values()), package.plan, package.bytes]]
+
+
+def _decode_deck(value: Any) -> DeckRecord:
+    top, files, lock, guids, problems, counts, (summary, plan, data) = value
+    return DeckRecord(str(top), tuple((str(p), str(d)) for p, d in files), str(lock), tuple(map(str, guids)),
+                      tuple(map(_decode_problem, problems)), _decode_counts(counts),
+                      PackageRecord(PackageSummary(*summary), str(plan), str(data)))
 
 
 @dataclass(frozen=True)
@@ -256,6 +318,10 @@ class BuildCache:
         except (ValueError, TypeError, IndexError, zlib.error):
             return None
 
+    def holds(self, path: str, digest: str) -> bool:
+        """Tell whether the cache has an intact record of this card file (without reading it)."""
+        return _file_key(path, digest) in self.records
+
     def packages(self) -> tuple[PackageRecord, ...]:
         """The packages the last build wrote."""
         try:
@@ -281,10 +347,21 @@ class BuildCache:
 
     def _counts(self) -> NoteCounts | None:
         try:
-            decks, tags = self.header["counts"]
-            return NoteCounts(tuple((str(d), int(n), int(c)) for d, n, c in decks), tuple((str(t), int(c)) for t, c in tags))
+            return _decode_counts(self.header["counts"])
         except (KeyError, TypeError, ValueError):
             return None
+
+    def decks(self) -> dict[str, DeckRecord]:
+        """What the last build recorded of each top-level deck it packaged, by the deck's name."""
+        found = {}
+        for key, body in self.records.items():
+            if key.startswith(_DECK_KEY):
+                try:
+                    deck = _decode_deck(_value(body))
+                except (ValueError, TypeError, zlib.error):
+                    continue  # that deck is read again, like a damaged file record
+                found[deck.top_deck] = deck
+        return found
 
 
 def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None], notetypes: str) -> str:
@@ -301,10 +378,15 @@ def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None],
 
 def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes: str, inputs: str,
                    packages: Sequence[PackageRecord], problems: Sequence[Problem], media: Mapping[str, str | None],
-                   counts: NoteCounts | None = None) -> bytes:
-    """Return the cache file a successful build leaves for the next run."""
+                   counts: NoteCounts | None = None, decks: Sequence[DeckRecord] = (),
+                   kept: Iterable[tuple[str, str]] = ()) -> bytes:
+    """Return the cache file a successful build leaves for the next run.
+
+    `kept` names the files (path, text hash) of the decks the build kept without reading them:
+    their records are carried over as they are.
+    """
     header = {
-        "counts": None if counts is None else [[list(d) for d in counts.decks], [list(t) for t in counts.tags]],
+        "counts": None if counts is None else _encode_counts(counts),
         "code": code_fingerprint(),
         "notetypes": notetypes,
         "inputs": inputs,
@@ -312,7 +394,13 @@ def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes:
         "packages": [[list(vars(p.summary).values()), p.plan, p.bytes] for p in sorted(packages, key=lambda p: p.summary.filename)],
         "problems": [_encode_problem(p) for p in problems],
     }
-    entries = []
+    entries = [_record(_DECK_KEY + deck.top_deck.encode("utf-8", "surrogatepass"), _encode_deck(deck))
+               for deck in sorted(decks, key=lambda d: d.top_deck)
+               if not {"\n", "\t"} & set(deck.top_deck)]
+    for path, digest in sorted(set(kept)):
+        key = _file_key(path, digest)
+        if key in previous.records and b"\n" not in key and b"\t" not in key:
+            entries.append(_framed(key, previous.records[key]))
     for file in sorted(files, key=lambda f: f.path):
         key = _file_key(file.path, file.digest)
         if b"\n" in key or b"\t" in key:
