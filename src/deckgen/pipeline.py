@@ -114,13 +114,14 @@ def _write_cache(project: Project, compilation: Compilation, records: list[Packa
 
 def _deck_records(project: Project, compilation: Compilation, records: list[PackageRecord]) -> list[DeckRecord]:
     """Record what the next build needs of each top-level deck to keep it without reading its cards."""
-    hashes = deck_lock_hashes(compilation.lock)
+    # A kept deck's lock lines are the lock file's, already checked against its record's hash.
+    hashes = deck_lock_hashes(compilation.lock, skip=[d.top_deck for d in project.kept])
     by_name = {r.summary.filename: r for r in records}
     files: dict[str, list[ParsedFile]] = {}
     for file in project.files:
         for top in dict.fromkeys(card.top_deck for card in file.cards):
             files.setdefault(top, []).append(file)
-    decks = [replace(d, lock=hashes.get(d.top_deck, ""), package=by_name[d.package.summary.filename]) for d in project.kept]
+    decks = [replace(d, package=by_name[d.package.summary.filename]) for d in project.kept]
     for planned in compilation.packages:
         top, notes = planned.plan.top_deck, planned.plan.notes
         mine = files.get(top, [])

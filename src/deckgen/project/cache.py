@@ -27,7 +27,6 @@ import importlib.util
 import json
 import sys
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from deckgen.model import Card, LockEntry, MediaRef, Note, PackageSummary, ParsedFile
 from deckgen.names import top_level
 from deckgen.problems import Location, Problem
+from deckgen.project.counts import NoteCounts as NoteCounts, decode_counts, encode_counts, note_counts as note_counts
 
 CACHE_NAME = ".deckgen-cache"
 _FORMAT = b"deckgen-cache 5"
@@ -106,11 +106,20 @@ def _decode_card(row: list, path: str, file: str, seen: dict) -> Card:
                 _pairs(named), html, _pairs(positions), namespace, _pairs(nolint))
 
 
+def _texts(card: Card) -> tuple[str, ...]:
+    return card.front, card.back, card.text, card.extra, card.source
+
+
 def _encode_note(note: Note, index: dict[Location, int]) -> list:
     card = note.card
     media = [[r.kind, r.target, r.location.line, r.location.col, r.verbatim] for r in note.media]
-    return [index.get(card.location, -1), card.kind, note.notetype_id, list(note.fields),
-            note.sort_text, list(note.ordinals), note.content_hash, media, note.key, note.guid]
+    # A plain-text field is its card's text as written: stored as the text's position among the
+    # card's texts, which makes the record smaller and quicker to read, and lets the decoded note
+    # share its card's string, as the parser's notes do.
+    where = {text: i for i, text in reversed(list(enumerate(_texts(card)))) if text}
+    fields = [where.get(value, value) for value in note.fields]
+    return [index.get(card.location, -1), card.kind, note.notetype_id, fields, where.get(note.sort_text, note.sort_text),
+            list(note.ordinals), note.content_hash, media, note.key, note.guid]
 
 
 def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> Note:
@@ -119,12 +128,12 @@ def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> No
     if card.kind != kind:  # a card of a project note type takes the type's kind
         card = card._replace(kind=kind)
     refs = tuple(MediaRef(k, target, file, Location(path, line, col), None, verbatim)
-                 for k, target, line, col, verbatim in media)
-    # A plain-text field is its card's text as written: share that string, as the parser's notes do.
-    texts = {text: text for text in (card.front, card.back, card.text, card.extra, card.source) if text}
-    fields = tuple(texts.get(value, value) for value in fields)
-    return Note(card, notetype_id, fields, texts.get(sort_text, sort_text), tuple(ordinals), content_hash, refs,
-                key, guid)
+                 for k, target, line, col, verbatim in media) if media else ()
+    texts = _texts(card)
+    if sort_text.__class__ is not str:
+        sort_text = texts[sort_text]
+    return Note(card, notetype_id, tuple(value if value.__class__ is str else texts[value] for value in fields),
+                sort_text, tuple(ordinals), content_hash, refs, key, guid)
 
 
 def _encode_problem(problem: Problem) -> list:
@@ -187,43 +196,6 @@ class PackageRecord:
 
 
 @dataclass(frozen=True)
-class NoteCounts:
-    """Notes and cards per deck (without its sub-decks), by deck name; cards per tag, most first."""
-
-    decks: tuple[tuple[str, int, int], ...]
-    tags: tuple[tuple[str, int], ...]
-
-
-def note_counts(notes: Iterable[Note], also: Iterable[NoteCounts] = ()) -> NoteCounts:
-    """Count a build's notes and cards per deck and its cards per tag, adding the counts `also`."""
-    decks: dict[str, list[int]] = {}
-    tags: Counter[str] = Counter()
-    for note in notes:
-        counts = decks.setdefault(note.card.deck, [0, 0])
-        counts[0] += 1
-        counts[1] += len(note.ordinals)
-        for tag in note.card.tags:
-            tags[tag] += len(note.ordinals)
-    for more in also:
-        for deck, notes_in, cards_in in more.decks:
-            counts = decks.setdefault(deck, [0, 0])
-            counts[0] += notes_in
-            counts[1] += cards_in
-        tags.update(dict(more.tags))
-    return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=str.casefold)),
-                      tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))))
-
-
-def _encode_counts(counts: NoteCounts) -> list:
-    return [[list(d) for d in counts.decks], [list(t) for t in counts.tags]]
-
-
-def _decode_counts(value: Any) -> NoteCounts:
-    decks, tags = value
-    return NoteCounts(tuple((str(d), int(n), int(c)) for d, n, c in decks), tuple((str(t), int(c)) for t, c in tags))
-
-
-@dataclass(frozen=True)
 class DeckRecord:
     """What a build needs of a top-level deck the last build packaged, to keep it without reading its cards.
 
@@ -240,31 +212,38 @@ class DeckRecord:
     package: PackageRecord
 
 
-def deck_lock_hashes(entries: Iterable[LockEntry]) -> dict[str, str]:
-    """Hash the lock lines of each top-level deck's cards (removed ones too), with the note types' lines."""
-    lines: dict[str, list[str]] = {}
+def deck_lock_hashes(entries: Iterable[LockEntry], skip: Iterable[str] = ()) -> dict[str, str]:
+    """Hash the lock lines of each top-level deck's cards (removed ones too), with the note types' lines.
+
+    Decks named in `skip` are left out.
+    """
+    by_deck: dict[str, list[str]] = {}
     notetypes = []
-    for entry in entries:
-        if entry.kind == "notetype":
-            notetypes.append(entry.line())
+    for e in entries:
+        line = f"{e.key}\t{e.hash}\t{e.mod}\t{e.note_id}\t{e.kind}\t{e.deck}"
+        if e.kind == "notetype":
+            notetypes.append(line)
         else:
-            lines.setdefault(top_level(entry.deck), []).append(entry.line())
-    shared = "\n".join(sorted(notetypes))
+            by_deck.setdefault(e.deck, []).append(line)
+    lines: dict[str, list[str]] = {}
+    for deck, found in by_deck.items():  # a deck name's top level once per deck, not per line
+        lines.setdefault(top_level(deck), []).extend(found)
+    shared, skipped = "\n".join(sorted(notetypes)), set(skip)
     return {top: hashlib.sha256("\n".join([shared, *sorted(found)]).encode("utf-8", "surrogatepass")).hexdigest()
-            for top, found in lines.items()}
+            for top, found in lines.items() if top not in skipped}
 
 
 def _encode_deck(deck: DeckRecord) -> list:
     package = deck.package
     return [deck.top_deck, [list(f) for f in deck.files], deck.lock, list(deck.guids),
-            [_encode_problem(p) for p in deck.problems], _encode_counts(deck.counts),
+            [_encode_problem(p) for p in deck.problems], encode_counts(deck.counts),
             [list(vars(package.summary).values()), package.plan, package.bytes]]
 
 
 def _decode_deck(value: Any) -> DeckRecord:
     top, files, lock, guids, problems, counts, (summary, plan, data) = value
     return DeckRecord(str(top), tuple((str(p), str(d)) for p, d in files), str(lock), tuple(map(str, guids)),
-                      tuple(map(_decode_problem, problems)), _decode_counts(counts),
+                      tuple(map(_decode_problem, problems)), decode_counts(counts),
                       PackageRecord(PackageSummary(*summary), str(plan), str(data)))
 
 
@@ -347,7 +326,7 @@ class BuildCache:
 
     def _counts(self) -> NoteCounts | None:
         try:
-            return _decode_counts(self.header["counts"])
+            return decode_counts(self.header["counts"])
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -386,7 +365,7 @@ def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes:
     their records are carried over as they are.
     """
     header = {
-        "counts": None if counts is None else _encode_counts(counts),
+        "counts": None if counts is None else encode_counts(counts),
         "code": code_fingerprint(),
         "notetypes": notetypes,
         "inputs": inputs,
