@@ -555,3 +555,20 @@ def test_a_new_card_sharing_an_unchanged_decks_guid_is_found(decks, tmp_path) ->
     assert [p.code for p in cached.problems] == ["duplicate-guid"]
     assert Path(cached.problems[0].location.path).name == "d.yaml"
     assert "c.yaml" in cached.problems[0].message
+
+
+def test_counts_added_up_per_deck_equal_counts_of_all_notes(project) -> None:
+    from deckgen.pipeline import load_project
+    from deckgen.project.cache import note_counts
+    from deckgen.project.paths import ProjectPaths
+
+    # Tags differing only in case, with equal counts, in two top-level decks: a tie to break.
+    project.write("a.yaml", "deck: A::x\ntags: [Tag]\ncards:\n  - id: a1\n    q: Q1?\n    a: A\n")
+    project.write("b.yaml", "deck: A::X\ntags: [tag, other]\ncards:\n  - id: b1\n    q: Q2?\n    a: A\n")
+    project.write("c.yaml", "deck: B\ntags: [TAG]\ncards:\n  - id: c1\n    q: Q3?\n    a: A\n    reverse: true\n")
+    notes = list(load_project(ProjectPaths.of(project.cards, project.build_dir)).notes)
+    whole = note_counts(notes)
+    for order in (notes, notes[::-1]):
+        parts = [note_counts([n for n in order if n.card.top_deck == top]) for top in ("B", "A")]
+        assert note_counts((), parts) == whole == note_counts(order)
+    assert [t for t, _ in whole.tags] == ["TAG", "other", "Tag", "tag"]

@@ -100,9 +100,9 @@ def _write_cache(project: Project, compilation: Compilation, records: list[Packa
     """Replace the build cache; it only saves time, so failing to write it fails nothing."""
     inputs = inputs_key(project.sources, (project.lock.display, new_lock), project.notetypes.fingerprint)
     build_problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _ABOUT_THE_OLD_LOCK]
-    counts = note_counts((s.note for s in compilation.notes), [d.counts for d in project.kept])
+    decks = _deck_records(project, compilation, records)
     contents = cache_contents(project.cache, project.files, project.notetypes.fingerprint, inputs, records,
-                              build_problems, project.media_seen, counts, _deck_records(project, compilation, records),
+                              build_problems, project.media_seen, note_counts((), [d.counts for d in decks]), decks,
                               [f for d in project.kept for f in d.files])
     if hashlib.sha256(contents).hexdigest() == project.cache.digest:
         return

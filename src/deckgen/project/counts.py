@@ -33,8 +33,9 @@ def note_counts(notes: Iterable[Note], also: Iterable[NoteCounts] = ()) -> NoteC
             counts[0] += notes_in
             counts[1] += cards_in
         tags.update(dict(more.tags))
-    return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=str.casefold)),
-                      tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))))
+    # Ties broken by the name itself, so that counts added up in any order come out the same.
+    return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=lambda d: (d.casefold(), d))),
+                      tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))))
 
 
 def encode_counts(counts: NoteCounts) -> list:

@@ -167,18 +167,19 @@ def _media_intact(cache: BuildCache, root: Path) -> bool:
     return True
 
 
-def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn,
-            skip: set[tuple[str, str]], done: dict[str, ParsedFile]) -> None:
-    """Read into `done` each card file not yet there, from the cache when it can, except those in `skip`."""
+def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
+            progress: ProgressFn, skip: set[tuple[str, str]], done: dict[str, ParsedFile]) -> None:
+    """Read into `done` each card file not yet there, from the cache when it can, except those in `skip`.
+
+    `hashes` holds each source's (path as shown, text hash), in the same order.
+    """
     # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
     from deckgen.compiler.read import read_card_file
 
-    for number, source in enumerate(sources, start=1):
-        if source.display in done:
+    for number, (source, hashed) in enumerate(zip(sources, hashes), start=1):
+        if source.display in done or hashed in skip:
             continue
-        digest = text_hash(source.text)
-        if (source.display, digest) in skip:
-            continue
+        digest = hashed[1]
         progress("reading cards", number, len(sources))
         real = source.path.as_posix()
         cached = cache.parsed(source.display, real, digest)
@@ -202,23 +203,29 @@ def _clashes(files: Iterable[ParsedFile], kept: Mapping[str, DeckRecord], entrie
     guids = {guid for deck in kept.values() for guid in deck.guids}
     names = {deck.package.summary.filename for deck in kept.values()}
     tops: set[str] = set()
+    kept_decks: dict[str, bool] = {}  # a deck name: is it in a kept deck? (worked out once per name)
     for file in files:
         for card in file.cards:
             tops.add(card.top_deck)
             entry = entries.get(card.key)
-            if entry is not None and top_level(entry.deck) in kept:
-                return True
+            if entry is not None:
+                inside = kept_decks.get(entry.deck)
+                if inside is None:
+                    inside = kept_decks[entry.deck] = top_level(entry.deck) in kept
+                if inside:
+                    return True
         if any(note.guid in guids for note in file.notes):
             return True
     return any(package_filename(top) in names for top in tops)
 
 
-def _read_cards(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn,
-                kept: dict[str, DeckRecord], entries: Mapping[str, LockEntry]) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
+def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
+                progress: ProgressFn, kept: dict[str, DeckRecord],
+                entries: Mapping[str, LockEntry]) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
     """Read every card file but those of the `kept` decks still keepable once the others are read."""
     done: dict[str, ParsedFile] = {}
     while True:
-        _parsed(sources, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done)
+        _parsed(sources, hashes, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done)
         # A file read may add cards to a deck thought kept: that deck is read after all.
         dropped = {card.top_deck for file in done.values() for card in file.cards} & kept.keys()
         if kept and not dropped and _clashes(done.values(), kept, entries):
@@ -268,7 +275,7 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool =
     keepable: dict[str, DeckRecord] = {}
     if reuse and keep_decks and lock_text is not None and not problems and not found and _media_intact(cache, root):
         keepable = _keepable(cache, hashes, entries, on_disk)
-    files, kept = _read_cards(sources, cache, notetypes, progress, keepable, entries)
+    files, kept = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries)
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     from deckgen.compiler.read import cross_file_problems
 
