@@ -572,3 +572,25 @@ def test_counts_added_up_per_deck_equal_counts_of_all_notes(project) -> None:
         parts = [note_counts([n for n in order if n.card.top_deck == top]) for top in ("B", "A")]
         assert note_counts((), parts) == whole == note_counts(order)
     assert [t for t, _ in whole.tags] == ["TAG", "other", "Tag", "tag"]
+
+
+@pytest.mark.parametrize("image_changes", [False, True])
+def test_a_deck_with_media_is_kept_only_while_its_media_is_unchanged(decks, counted, tmp_path, image_changes) -> None:
+    from rich_project import png
+
+    decks.write("pics.yaml", "deck: Pics\ncards:\n  - id: p1\n    q: '![chip](chip.png)'\n    a: A chip\n")
+    (decks.cards / "chip.png").write_bytes(png(2, 2, (0, 0, 0)))
+    _build(decks)
+    _build(decks, NOW + 10)
+    lock_before = decks.lock.read_bytes()
+    pics = decks.package("pics.apkg").read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    if image_changes:
+        (decks.cards / "chip.png").write_bytes(png(2, 2, (255, 0, 0)))
+    _reset(counted)
+    report = _build(decks, NOW + 100)
+    assert counted["packaged"] == (2 if image_changes else 1)  # Beta, and Pics when its image changed
+    assert [(p.deck, p.changed) for p in report.packages] == [("Alpha", 0), ("Beta", 1), ("Pics", int(image_changes))]
+    assert (decks.package("pics.apkg").read_bytes() == pics) == (not image_changes)
+    fresh = _uncached_build(decks, tmp_path, lock_before, NOW + 100)
+    assert _outputs(fresh) == _outputs(decks)
