@@ -594,3 +594,39 @@ def test_a_deck_with_media_is_kept_only_while_its_media_is_unchanged(decks, coun
     assert (decks.package("pics.apkg").read_bytes() == pics) == (not image_changes)
     fresh = _uncached_build(decks, tmp_path, lock_before, NOW + 100)
     assert _outputs(fresh) == _outputs(decks)
+
+
+def test_a_kept_deck_still_reports_its_missing_media(decks, tmp_path) -> None:
+    decks.write("html.yaml", "deck: Html\nformat: html\ncards:\n  - id: h1\n    q: '<img src=\"gone.png\">'\n    a: A\n")
+    _build(decks)
+    _build(decks, NOW + 10)
+    lock_before = decks.lock.read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    report = _build(decks, NOW + 100)
+    again = _build(decks, NOW + 200)  # the no-op reports what the edit's build recorded
+    fresh = _uncached_build(decks, tmp_path, lock_before, NOW + 100).report
+    assert [p.code for p in fresh.problems] == ["media-missing"]
+    shown = [str(p).replace(str(decks.root), "") for p in report.problems]
+    assert shown == [str(p).replace(str(tmp_path / "uncached"), "") for p in fresh.problems]
+    assert [str(p).replace(str(decks.root), "") for p in again.problems] == shown
+
+
+def test_a_damaged_deck_record_keeps_nothing(decks, tmp_path, monkeypatch) -> None:
+    from deckgen.project.cache import BuildCache
+
+    _build(decks)
+    _build(decks, NOW + 10)
+    cache = decks.build_dir / CACHE_NAME
+    data = bytearray(cache.read_bytes())
+    start = data.index(b"deck\0Alpha\t")
+    body = data.index(b"\n", start) + 1
+    data[body + 5] ^= 1  # the record's checksum no longer holds: it is dropped
+    cache.write_bytes(bytes(data))
+    lock_before = decks.lock.read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    read: list[str] = []
+    parsed = BuildCache.parsed
+    monkeypatch.setattr(BuildCache, "parsed", lambda self, path, *rest: read.append(path) or parsed(self, path, *rest))
+    _build(decks, NOW + 100)
+    assert sorted(Path(p).name for p in read) == ["a.yaml", "b.yaml", "c.yaml"]  # Alpha read: its record is gone
+    assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)

@@ -19,6 +19,7 @@ from typing import Mapping
 from deckgen.errors import WriteError
 from deckgen.model import Compilation, PackageSummary, ParsedFile
 from deckgen.output.progress import ProgressFn, no_progress
+from deckgen.problems import Problem
 from deckgen.project.cache import DeckRecord, PackageRecord, cache_contents, deck_lock_hashes, inputs_key, note_counts
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
@@ -121,11 +122,18 @@ def _deck_records(project: Project, compilation: Compilation, records: list[Pack
     for file in project.files:
         for top in dict.fromkeys(card.top_deck for card in file.cards):
             files.setdefault(top, []).append(file)
+    # What compiling found in a deck's files and would find again (its media's problems), besides
+    # warnings about the lock file this build replaces.
+    compiled: dict[str, list[Problem]] = {}
+    for problem in compilation.problems:
+        if problem.code not in _ABOUT_THE_OLD_LOCK:
+            compiled.setdefault(problem.location.path, []).append(problem)
     decks = [replace(d, package=by_name[d.package.summary.filename]) for d in project.kept]
     for planned in compilation.packages:
         top, notes = planned.plan.top_deck, planned.plan.notes
         mine = files.get(top, [])
+        problems = [p for f in mine for p in f.problems] + [p for f in mine for p in compiled.get(f.path, ())]
         decks.append(DeckRecord(top, tuple((f.path, f.digest) for f in mine), hashes.get(top, ""),
-                                tuple(s.guid for s in notes), tuple(p for f in mine for p in f.problems),
+                                tuple(s.guid for s in notes), tuple(problems),
                                 note_counts(s.note for s in notes), by_name[planned.filename]))
     return decks

@@ -192,10 +192,16 @@ def _keepable(cache: BuildCache, sources: tuple[tuple[str, str], ...], entries: 
     note_ids = [e.note_id for e in entries.values() if e.note_id]
     if len(set(note_ids)) != len(note_ids):  # a shared id is settled in card order: read every card
         return {}
+    decks = cache.decks()
+    if {d.package.summary.filename for d in decks.values()} != {r.summary.filename for r in cache.packages()}:
+        return {}  # a deck record was lost: which files hold which deck's cards is not known
     present, hashes = set(sources), deck_lock_hashes(entries.values())
-    return {top: deck for top, deck in cache.decks().items()
-            if present.issuperset(deck.files) and all(cache.holds(*f) for f in deck.files) and hashes.get(top) == deck.lock
-            and on_disk.get(deck.package.summary.filename) == deck.package.plan}
+    keepable = {top: deck for top, deck in decks.items()
+                if present.issuperset(deck.files) and all(cache.holds(*f) for f in deck.files)
+                and hashes.get(top) == deck.lock and on_disk.get(deck.package.summary.filename) == deck.package.plan}
+    # A file that also holds cards of a deck read again is read too (then its decks are read as well).
+    shared = {f for top, deck in decks.items() if top not in keepable for f in deck.files}
+    return {top: deck for top, deck in keepable.items() if shared.isdisjoint(deck.files)}
 
 
 def _clashes(files: Iterable[ParsedFile], kept: Mapping[str, DeckRecord], entries: Mapping[str, LockEntry]) -> bool:
