@@ -140,8 +140,49 @@ def _duplicate_a_note_id(project) -> None:
     project.lock.write_text("".join("\t".join(row) for row in rows), encoding="utf-8")
 
 
+def _edit_lock_line(project, key: str, column: int, value: str) -> None:
+    """Change one column of a card's lock line, as a hand edit would."""
+    lines = project.lock.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith(key + "\t"))
+    row = lines[index].rstrip("\n").split("\t")
+    row[column] = value
+    lines[index] = "\t".join(row) + "\n"
+    project.lock.write_text("".join(lines), encoding="utf-8")
+
+
+def _conflict_in_lock(project) -> None:
+    """Leave merge conflict markers around Beta's line, the later side with a later time."""
+    lines = project.lock.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith("Beta/c1\t"))
+    row = lines[index].rstrip("\n").split("\t")
+    later = "\t".join([*row[:2], str(int(row[2]) + 7), *row[3:]]) + "\n"
+    lines[index:index + 1] = ["<<<<<<< ours\n", lines[index], "=======\n", later, ">>>>>>> theirs\n"]
+    project.lock.write_text("".join(lines), encoding="utf-8")
+
+
 EDITS = {
     "edit a card": lambda p: _edit_text(p, "b.yaml", "a: Two", "a: Two!"),
+    "edit cards in two decks": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"), _edit_text(p, "c.yaml", "a: 三", "a: 三!"),
+    ),
+    "add a file to an unchanged deck": lambda p: p.write("f.yaml", "deck: Beta::More\ncards:\n  - id: f1\n    q: F?\n    a: F\n"),
+    "reuse an unchanged deck's id through a namespace": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"),
+        p.write("g.yaml", "deck: Gamma\nnamespace: Beta\ncards:\n  - id: c1\n    q: G?\n    a: G\n"),
+    ),
+    "hand-edited lock line of an unchanged deck": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"), _edit_lock_line(p, "Beta/c1", 2, "1600000000"),
+    ),
+    "lock line of an unchanged deck moved": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"), _edit_lock_line(p, "Beta/c1", 5, "Elsewhere"),
+    ),
+    "conflict markers in the lock": lambda p: (_edit_text(p, "b.yaml", "a: Two", "a: Two!"), _conflict_in_lock(p)),
+    "unchanged deck's package deleted": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"), (p.build_dir / "beta.apkg").unlink(),
+    ),
+    "unchanged deck's package damaged": lambda p: (
+        _edit_text(p, "b.yaml", "a: Two", "a: Two!"), (p.build_dir / "beta.apkg").write_bytes(b"PK damaged"),
+    ),
     "add a card": lambda p: _edit_text(p, "c.yaml", "    a: 三\n", "    a: 三\n  - id: c2\n    q: More?\n    a: Yes\n"),
     "remove a card": lambda p: _edit_text(p, "a.yaml", "  - id: a2\n    cloze: \"{{c1::Two}} and {{c2::three}}\"\n", ""),
     "remove a deck": lambda p: (p.cards / "c.yaml").unlink(),
@@ -167,6 +208,13 @@ EDITS = {
 # packaged, so they are not packaged again.
 KEPT = {
     "edit a card": {"beta.apkg"},
+    "edit cards in two decks": set(),
+    "add a file to an unchanged deck": {"alpha.apkg"},
+    "hand-edited lock line of an unchanged deck": set(),  # Beta's package holds the time set by hand
+    "lock line of an unchanged deck moved": {"beta.apkg"},
+    "conflict markers in the lock": set(),  # Beta's later entry wins: a later time
+    "unchanged deck's package deleted": set(),
+    "unchanged deck's package damaged": set(),
     "add a card": {"alpha.apkg"},
     "remove a card": {"beta.apkg"},
     "remove a deck": {"alpha.apkg"},
@@ -471,3 +519,114 @@ def collection_bytes(package: Path) -> bytes:
 
     with zipfile.ZipFile(package) as archive:
         return archive.read("collection.anki2")
+
+
+def test_an_edit_leaves_unchanged_decks_unread_and_writes_what_a_fresh_build_does(decks, counted, tmp_path,
+                                                                                  monkeypatch) -> None:
+    from deckgen.project.cache import BuildCache
+
+    read: list[str] = []
+    parsed = BuildCache.parsed
+    monkeypatch.setattr(BuildCache, "parsed", lambda self, path, *rest: read.append(path) or parsed(self, path, *rest))
+    _build(decks)
+    for number, answer in enumerate(("Two!", "Two!!", "Two!!!"), start=1):  # each build keeps Beta from the last
+        lock_before = decks.lock.read_bytes()
+        _edit_text(decks, "b.yaml", f"a: {answer[:-1]}\n", f"a: {answer}\n")
+        read.clear()
+        _reset(counted)
+        report = _build(decks, now=NOW + 100 * number)
+        assert sorted(Path(p).name for p in read) == ["a.yaml", "b.yaml"] and counted["parsed"] == 1  # not c.yaml
+        assert [(p.deck, p.changed, p.unchanged) for p in report.packages] == [("Alpha", 1, 2), ("Beta", 0, 1)]
+        fresh = _uncached_build(decks, tmp_path / str(number), lock_before, NOW + 100 * number)
+        assert _outputs(fresh) == _outputs(decks)
+    from deckgen.commands.stats import run_stats
+
+    cached = run_stats(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)  # its counts include Beta's
+    other, uncached = _stats_without_cache(decks, tmp_path, "stats")
+    assert _stats_view(cached, decks.root) == _stats_view(uncached, other.root)
+
+
+def test_a_new_card_sharing_an_unchanged_decks_guid_is_found(decks, tmp_path) -> None:
+    _edit_text(decks, "c.yaml", "    a: 三\n", "    a: 三\n    guid: shared-guid\n")
+    _build(decks)
+    _build(decks, now=NOW + 50)
+    decks.write("d.yaml", "deck: Gamma\ncards:\n  - id: d1\n    q: New?\n    a: Yes\n    guid: shared-guid\n")
+    cached = run_build(decks.cards, decks.build_dir, decks.lock, now=NOW + 100)
+    assert [p.code for p in cached.problems] == ["duplicate-guid"]
+    assert Path(cached.problems[0].location.path).name == "d.yaml"
+    assert "c.yaml" in cached.problems[0].message
+
+
+def test_counts_added_up_per_deck_equal_counts_of_all_notes(project) -> None:
+    from deckgen.pipeline import load_project
+    from deckgen.project.cache import note_counts
+    from deckgen.project.paths import ProjectPaths
+
+    # Tags differing only in case, with equal counts, in two top-level decks: a tie to break.
+    project.write("a.yaml", "deck: A::x\ntags: [Tag]\ncards:\n  - id: a1\n    q: Q1?\n    a: A\n")
+    project.write("b.yaml", "deck: A::X\ntags: [tag, other]\ncards:\n  - id: b1\n    q: Q2?\n    a: A\n")
+    project.write("c.yaml", "deck: B\ntags: [TAG]\ncards:\n  - id: c1\n    q: Q3?\n    a: A\n    reverse: true\n")
+    notes = list(load_project(ProjectPaths.of(project.cards, project.build_dir)).notes)
+    whole = note_counts(notes)
+    for order in (notes, notes[::-1]):
+        parts = [note_counts([n for n in order if n.card.top_deck == top]) for top in ("B", "A")]
+        assert note_counts((), parts) == whole == note_counts(order)
+    assert [t for t, _ in whole.tags] == ["TAG", "other", "Tag", "tag"]
+
+
+@pytest.mark.parametrize("image_changes", [False, True])
+def test_a_deck_with_media_is_kept_only_while_its_media_is_unchanged(decks, counted, tmp_path, image_changes) -> None:
+    from rich_project import png
+
+    decks.write("pics.yaml", "deck: Pics\ncards:\n  - id: p1\n    q: '![chip](chip.png)'\n    a: A chip\n")
+    (decks.cards / "chip.png").write_bytes(png(2, 2, (0, 0, 0)))
+    _build(decks)
+    _build(decks, NOW + 10)
+    lock_before = decks.lock.read_bytes()
+    pics = decks.package("pics.apkg").read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    if image_changes:
+        (decks.cards / "chip.png").write_bytes(png(2, 2, (255, 0, 0)))
+    _reset(counted)
+    report = _build(decks, NOW + 100)
+    assert counted["packaged"] == (2 if image_changes else 1)  # Beta, and Pics when its image changed
+    assert [(p.deck, p.changed) for p in report.packages] == [("Alpha", 0), ("Beta", 1), ("Pics", int(image_changes))]
+    assert (decks.package("pics.apkg").read_bytes() == pics) == (not image_changes)
+    fresh = _uncached_build(decks, tmp_path, lock_before, NOW + 100)
+    assert _outputs(fresh) == _outputs(decks)
+
+
+def test_a_kept_deck_still_reports_its_missing_media(decks, tmp_path) -> None:
+    decks.write("html.yaml", "deck: Html\nformat: html\ncards:\n  - id: h1\n    q: '<img src=\"gone.png\">'\n    a: A\n")
+    _build(decks)
+    _build(decks, NOW + 10)
+    lock_before = decks.lock.read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    report = _build(decks, NOW + 100)
+    again = _build(decks, NOW + 200)  # the no-op reports what the edit's build recorded
+    fresh = _uncached_build(decks, tmp_path, lock_before, NOW + 100).report
+    assert [p.code for p in fresh.problems] == ["media-missing"]
+    shown = [str(p).replace(str(decks.root), "") for p in report.problems]
+    assert shown == [str(p).replace(str(tmp_path / "uncached"), "") for p in fresh.problems]
+    assert [str(p).replace(str(decks.root), "") for p in again.problems] == shown
+
+
+def test_a_damaged_deck_record_keeps_nothing(decks, tmp_path, monkeypatch) -> None:
+    from deckgen.project.cache import BuildCache
+
+    _build(decks)
+    _build(decks, NOW + 10)
+    cache = decks.build_dir / CACHE_NAME
+    data = bytearray(cache.read_bytes())
+    start = data.index(b"deck\0Alpha\t")
+    body = data.index(b"\n", start) + 1
+    data[body + 5] ^= 1  # the record's checksum no longer holds: it is dropped
+    cache.write_bytes(bytes(data))
+    lock_before = decks.lock.read_bytes()
+    _edit_text(decks, "c.yaml", "a: 三", "a: 三!")
+    read: list[str] = []
+    parsed = BuildCache.parsed
+    monkeypatch.setattr(BuildCache, "parsed", lambda self, path, *rest: read.append(path) or parsed(self, path, *rest))
+    _build(decks, NOW + 100)
+    assert sorted(Path(p).name for p in read) == ["a.yaml", "b.yaml", "c.yaml"]  # Alpha read: its record is gone
+    assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Mapping
 
 from deckgen.errors import WriteError
-from deckgen.model import Compilation, PackageSummary
+from deckgen.model import Compilation, PackageSummary, ParsedFile
 from deckgen.output.progress import ProgressFn, no_progress
-from deckgen.project.cache import PackageRecord, cache_contents, inputs_key, note_counts
+from deckgen.problems import Problem
+from deckgen.project.cache import DeckRecord, PackageRecord, cache_contents, deck_lock_hashes, inputs_key, note_counts
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
 from deckgen.project.loader import Project, load_project, without_cyclic_gc
@@ -46,7 +47,7 @@ def compile_project(project: Project, now: float | None = None) -> Compilation:
     from deckgen.compiler.compile import compile_cards  # not needed when nothing changed
 
     return compile_cards(project.files, project.lock.entries, project.notetypes, project.media,
-                         clock() if now is None else now, project.on_disk)
+                         clock() if now is None else now, project.on_disk, [d.package.summary for d in project.kept])
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def write_build(project: Project, compilation: Compilation, *, also: Mapping[Pat
             if not (target.is_file() and not target.is_symlink() and _digest_of(target) == digest):
                 outputs[target] = data
         records.append(PackageRecord(PackageSummary.of(planned), planned.digest, digest))
+    kept = {summary.filename: summary for summary in compilation.kept}
+    records += [replace(d.package, summary=kept[d.package.summary.filename]) for d in project.kept]
     new_lock = format_lock(compilation.lock)
     if new_lock != project.lock.text:
         outputs[project.paths.lock_path] = new_lock.encode("utf-8")
@@ -98,11 +101,39 @@ def _write_cache(project: Project, compilation: Compilation, records: list[Packa
     """Replace the build cache; it only saves time, so failing to write it fails nothing."""
     inputs = inputs_key(project.sources, (project.lock.display, new_lock), project.notetypes.fingerprint)
     build_problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _ABOUT_THE_OLD_LOCK]
+    decks = _deck_records(project, compilation, records)
     contents = cache_contents(project.cache, project.files, project.notetypes.fingerprint, inputs, records,
-                              build_problems, project.media_seen, note_counts(s.note for s in compilation.notes))
+                              build_problems, project.media_seen, note_counts((), [d.counts for d in decks]), decks,
+                              [f for d in project.kept for f in d.files])
     if hashlib.sha256(contents).hexdigest() == project.cache.digest:
         return
     try:
         write_files({project.cache.path: contents})
     except WriteError:
         pass  # an old cache stays valid: every record in it is keyed by what it was made from
+
+
+def _deck_records(project: Project, compilation: Compilation, records: list[PackageRecord]) -> list[DeckRecord]:
+    """Record what the next build needs of each top-level deck to keep it without reading its cards."""
+    # A kept deck's lock lines are the lock file's, already checked against its record's hash.
+    hashes = deck_lock_hashes(compilation.lock, skip=[d.top_deck for d in project.kept])
+    by_name = {r.summary.filename: r for r in records}
+    files: dict[str, list[ParsedFile]] = {}
+    for file in project.files:
+        for top in dict.fromkeys(card.top_deck for card in file.cards):
+            files.setdefault(top, []).append(file)
+    # What compiling found in a deck's files and would find again (its media's problems), besides
+    # warnings about the lock file this build replaces.
+    compiled: dict[str, list[Problem]] = {}
+    for problem in compilation.problems:
+        if problem.code not in _ABOUT_THE_OLD_LOCK:
+            compiled.setdefault(problem.location.path, []).append(problem)
+    decks = [replace(d, package=by_name[d.package.summary.filename]) for d in project.kept]
+    for planned in compilation.packages:
+        top, notes = planned.plan.top_deck, planned.plan.notes
+        mine = files.get(top, [])
+        problems = [p for f in mine for p in f.problems] + [p for f in mine for p in compiled.get(f.path, ())]
+        decks.append(DeckRecord(top, tuple((f.path, f.digest) for f in mine), hashes.get(top, ""),
+                                tuple(s.guid for s in notes), tuple(problems),
+                                note_counts(s.note for s in notes), by_name[planned.filename]))
+    return decks

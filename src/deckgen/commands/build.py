@@ -100,7 +100,7 @@ def run_build(
     packages' writing.
     """
     paths = ProjectPaths.of(cards_dir, out_dir, lock_path)
-    project = load_project(paths, reuse=True, progress=progress)
+    project = load_project(paths, reuse=True, keep_decks=True, progress=progress)
     compilation = compile_project(project, now)
     report = build_report(project, compilation)
     blocked = target_problems(project, compilation)

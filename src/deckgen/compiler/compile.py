@@ -15,7 +15,8 @@ from deckgen.anki.package import plan_digest
 from deckgen.compiler.notes import link_media
 from deckgen.compiler.stamp import REMOVED, Stamper
 from deckgen.model import (
-    Card, Compilation, LockEntry, MediaFile, MediaIndex, Note, PackagePlan, ParsedFile, PlannedPackage, StampedNote,
+    Card, Compilation, LockEntry, MediaFile, MediaIndex, Note, PackagePlan, PackageSummary, ParsedFile, PlannedPackage,
+    StampedNote,
 )
 from deckgen.names import package_filename, top_level
 from deckgen.problems import Problem, error, warning
@@ -78,12 +79,14 @@ def _stamp_problems(card: Card, old: LockEntry, kind: str) -> list[Problem]:
 
 def compile_cards(
     files: Sequence[ParsedFile], previous: Mapping[str, LockEntry], notetypes: NoteTypes, media: MediaIndex,
-    now: float, on_disk: Mapping[str, str] | None = None,
+    now: float, on_disk: Mapping[str, str] | None = None, kept: Sequence[PackageSummary] = (),
 ) -> Compilation:
     """Link, stamp and group rendered notes into one package plan per top-level deck.
 
     `previous` is the lock file's entries, `media` what each media reference resolved to, and
     `on_disk` the plan digest of each package already in the output folder (by file name).
+    `kept` sums up the packages of top-level decks whose notes are not in `files` because they
+    would stamp and package exactly as the last build did: their lock lines are kept as they are.
     """
     notes, media_files, problems = _linked((note for file in files for note in file.notes), media)
     guids = [(note, note.guid) for note in notes]
@@ -97,6 +100,12 @@ def compile_cards(
         entry, _ = stamper.stamp(f"@notetype/{nt.id}", nt.content_hash, "notetype", nt.name, with_id=False)
         notetype_mods[nt.id] = entry.mod
         lock.append(entry)
+
+    kept_decks = {summary.deck for summary in kept}
+    kept_lines = [e for e in previous.values() if e.kind != "notetype" and e.hash != REMOVED
+                  and top_level(e.deck) in kept_decks] if kept_decks else []
+    stamper.keep(kept_lines)
+    lock += kept_lines
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
     for note, guid in guids:
@@ -147,7 +156,8 @@ def compile_cards(
     # past the one Anki has, and its note id stays its own.
     lock += [replace(e, hash=REMOVED) for e in gone]
     removed = tuple(e for e in gone if e.hash != REMOVED)  # removed by this build
-    compilation = Compilation(tuple(packages), tuple(lock), removed, tuple(problems))
+    unchanged = tuple(replace(s, new=0, changed=0, unchanged=s.notes) for s in kept)
+    compilation = Compilation(tuple(packages), tuple(lock), removed, tuple(problems), kept=unchanged)
     warnings = rename_warnings(compilation) + id_change_warnings(compilation)
     return replace(compilation, problems=compilation.problems + tuple(warnings))
 

@@ -6,7 +6,7 @@ collection's, so a card's time moves forward exactly when its content changes.
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import Iterable, Mapping, NamedTuple
 
 from deckgen.model import LockEntry, Status
 
@@ -36,6 +36,10 @@ class Stamper:
             self.next_id += 1
         self.used_ids.add(self.next_id)
         return self.next_id
+
+    def keep(self, entries: Iterable[LockEntry]) -> None:
+        """Take over entries exactly as the lock file has them (their note ids unique in it)."""
+        self.claimed.update(entry.note_id for entry in entries)
 
     def stamp(self, key: str, digest: str, kind: str, deck: str, with_id: bool = True) -> Stamp:
         """Return the entry this build records for one note, and how it changed."""

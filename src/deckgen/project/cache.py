@@ -27,17 +27,19 @@ import importlib.util
 import json
 import sys
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from deckgen.model import Card, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.model import Card, LockEntry, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.names import top_level
 from deckgen.problems import Location, Problem
+from deckgen.project.counts import NoteCounts as NoteCounts, decode_counts, encode_counts, note_counts as note_counts
 
 CACHE_NAME = ".deckgen-cache"
-_FORMAT = b"deckgen-cache 4"
+_FORMAT = b"deckgen-cache 5"
 _HEADER_KEY = b"header"
+_DECK_KEY = b"deck\0"  # then the top-level deck's name
 
 
 def text_hash(text: str) -> str:
@@ -104,11 +106,20 @@ def _decode_card(row: list, path: str, file: str, seen: dict) -> Card:
                 _pairs(named), html, _pairs(positions), namespace, _pairs(nolint))
 
 
+def _texts(card: Card) -> tuple[str, ...]:
+    return card.front, card.back, card.text, card.extra, card.source
+
+
 def _encode_note(note: Note, index: dict[Location, int]) -> list:
     card = note.card
     media = [[r.kind, r.target, r.location.line, r.location.col, r.verbatim] for r in note.media]
-    return [index.get(card.location, -1), card.kind, note.notetype_id, list(note.fields),
-            note.sort_text, list(note.ordinals), note.content_hash, media, note.key, note.guid]
+    # A plain-text field is its card's text as written: stored as the text's position among the
+    # card's texts, which makes the record smaller and quicker to read, and lets the decoded note
+    # share its card's string, as the parser's notes do.
+    where = {text: i for i, text in reversed(list(enumerate(_texts(card)))) if text}
+    fields = [where.get(value, value) for value in note.fields]
+    return [index.get(card.location, -1), card.kind, note.notetype_id, fields, where.get(note.sort_text, note.sort_text),
+            list(note.ordinals), note.content_hash, media, note.key, note.guid]
 
 
 def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> Note:
@@ -117,12 +128,12 @@ def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> No
     if card.kind != kind:  # a card of a project note type takes the type's kind
         card = card._replace(kind=kind)
     refs = tuple(MediaRef(k, target, file, Location(path, line, col), None, verbatim)
-                 for k, target, line, col, verbatim in media)
-    # A plain-text field is its card's text as written: share that string, as the parser's notes do.
-    texts = {text: text for text in (card.front, card.back, card.text, card.extra, card.source) if text}
-    fields = tuple(texts.get(value, value) for value in fields)
-    return Note(card, notetype_id, fields, texts.get(sort_text, sort_text), tuple(ordinals), content_hash, refs,
-                key, guid)
+                 for k, target, line, col, verbatim in media) if media else ()
+    texts = _texts(card)
+    if sort_text.__class__ is not str:
+        sort_text = texts[sort_text]
+    return Note(card, notetype_id, tuple(value if value.__class__ is str else texts[value] for value in fields),
+                sort_text, tuple(ordinals), content_hash, refs, key, guid)
 
 
 def _encode_problem(problem: Problem) -> list:
@@ -185,25 +196,55 @@ class PackageRecord:
 
 
 @dataclass(frozen=True)
-class NoteCounts:
-    """Notes and cards per deck (without its sub-decks), by deck name; cards per tag, most first."""
+class DeckRecord:
+    """What a build needs of a top-level deck the last build packaged, to keep it without reading its cards.
 
-    decks: tuple[tuple[str, int, int], ...]
-    tags: tuple[tuple[str, int], ...]
+    A deck is kept when its files, its lock lines (`lock`, see `deck_lock_hashes`) and its
+    package are as that build left them: its notes would then stamp and package exactly as before.
+    """
+
+    top_deck: str
+    files: tuple[tuple[str, str], ...]  # (path as shown, text hash) of every file with a card in the deck
+    lock: str
+    guids: tuple[str, ...]  # of its notes, for the check that two cards never share one
+    problems: tuple[Problem, ...]  # found in its files
+    counts: NoteCounts
+    package: PackageRecord
 
 
-def note_counts(notes: Iterable[Note]) -> NoteCounts:
-    """Count a build's notes and cards per deck and its cards per tag."""
-    decks: dict[str, list[int]] = {}
-    tags: Counter[str] = Counter()
-    for note in notes:
-        counts = decks.setdefault(note.card.deck, [0, 0])
-        counts[0] += 1
-        counts[1] += len(note.ordinals)
-        for tag in note.card.tags:
-            tags[tag] += len(note.ordinals)
-    return NoteCounts(tuple((deck, decks[deck][0], decks[deck][1]) for deck in sorted(decks, key=str.casefold)),
-                      tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0].casefold()))))
+def deck_lock_hashes(entries: Iterable[LockEntry], skip: Iterable[str] = ()) -> dict[str, str]:
+    """Hash the lock lines of each top-level deck's cards (removed ones too), with the note types' lines.
+
+    Decks named in `skip` are left out.
+    """
+    by_deck: dict[str, list[str]] = {}
+    notetypes = []
+    for e in entries:
+        line = f"{e.key}\t{e.hash}\t{e.mod}\t{e.note_id}\t{e.kind}\t{e.deck}"
+        if e.kind == "notetype":
+            notetypes.append(line)
+        else:
+            by_deck.setdefault(e.deck, []).append(line)
+    lines: dict[str, list[str]] = {}
+    for deck, found in by_deck.items():  # a deck name's top level once per deck, not per line
+        lines.setdefault(top_level(deck), []).extend(found)
+    shared, skipped = "\n".join(sorted(notetypes)), set(skip)
+    return {top: hashlib.sha256("\n".join([shared, *sorted(found)]).encode("utf-8", "surrogatepass")).hexdigest()
+            for top, found in lines.items() if top not in skipped}
+
+
+def _encode_deck(deck: DeckRecord) -> list:
+    package = deck.package
+    return [deck.top_deck, [list(f) for f in deck.files], deck.lock, list(deck.guids),
+            [_encode_problem(p) for p in deck.problems], encode_counts(deck.counts),
+            [list(vars(package.summary).values()), package.plan, package.bytes]]
+
+
+def _decode_deck(value: Any) -> DeckRecord:
+    top, files, lock, guids, problems, counts, (summary, plan, data) = value
+    return DeckRecord(str(top), tuple((str(p), str(d)) for p, d in files), str(lock), tuple(map(str, guids)),
+                      tuple(map(_decode_problem, problems)), decode_counts(counts),
+                      PackageRecord(PackageSummary(*summary), str(plan), str(data)))
 
 
 @dataclass(frozen=True)
@@ -256,6 +297,10 @@ class BuildCache:
         except (ValueError, TypeError, IndexError, zlib.error):
             return None
 
+    def holds(self, path: str, digest: str) -> bool:
+        """Tell whether the cache has an intact record of this card file (without reading it)."""
+        return _file_key(path, digest) in self.records
+
     def packages(self) -> tuple[PackageRecord, ...]:
         """The packages the last build wrote."""
         try:
@@ -281,10 +326,21 @@ class BuildCache:
 
     def _counts(self) -> NoteCounts | None:
         try:
-            decks, tags = self.header["counts"]
-            return NoteCounts(tuple((str(d), int(n), int(c)) for d, n, c in decks), tuple((str(t), int(c)) for t, c in tags))
+            return decode_counts(self.header["counts"])
         except (KeyError, TypeError, ValueError):
             return None
+
+    def decks(self) -> dict[str, DeckRecord]:
+        """What the last build recorded of each top-level deck it packaged, by the deck's name."""
+        found = {}
+        for key, body in self.records.items():
+            if key.startswith(_DECK_KEY):
+                try:
+                    deck = _decode_deck(_value(body))
+                except (ValueError, TypeError, zlib.error):
+                    continue  # that deck is read again, like a damaged file record
+                found[deck.top_deck] = deck
+        return found
 
 
 def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None], notetypes: str) -> str:
@@ -301,10 +357,15 @@ def inputs_key(sources: Iterable[tuple[str, str]], lock: tuple[str, str | None],
 
 def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes: str, inputs: str,
                    packages: Sequence[PackageRecord], problems: Sequence[Problem], media: Mapping[str, str | None],
-                   counts: NoteCounts | None = None) -> bytes:
-    """Return the cache file a successful build leaves for the next run."""
+                   counts: NoteCounts | None = None, decks: Sequence[DeckRecord] = (),
+                   kept: Iterable[tuple[str, str]] = ()) -> bytes:
+    """Return the cache file a successful build leaves for the next run.
+
+    `kept` names the files (path, text hash) of the decks the build kept without reading them:
+    their records are carried over as they are.
+    """
     header = {
-        "counts": None if counts is None else [[list(d) for d in counts.decks], [list(t) for t in counts.tags]],
+        "counts": None if counts is None else encode_counts(counts),
         "code": code_fingerprint(),
         "notetypes": notetypes,
         "inputs": inputs,
@@ -312,7 +373,13 @@ def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes:
         "packages": [[list(vars(p.summary).values()), p.plan, p.bytes] for p in sorted(packages, key=lambda p: p.summary.filename)],
         "problems": [_encode_problem(p) for p in problems],
     }
-    entries = []
+    entries = [_record(_DECK_KEY + deck.top_deck.encode("utf-8", "surrogatepass"), _encode_deck(deck))
+               for deck in sorted(decks, key=lambda d: d.top_deck)
+               if not {"\n", "\t"} & set(deck.top_deck)]
+    for path, digest in sorted(set(kept)):
+        key = _file_key(path, digest)
+        if key in previous.records and b"\n" not in key and b"\t" not in key:
+            entries.append(_framed(key, previous.records[key]))
     for file in sorted(files, key=lambda f: f.path):
         key = _file_key(file.path, file.digest)
         if b"\n" in key or b"\t" in key:

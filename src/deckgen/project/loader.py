@@ -12,14 +12,15 @@ import gc
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, ParamSpec, TypeVar
+from typing import Callable, Iterable, Iterator, Mapping, ParamSpec, TypeVar
 
 from deckgen.anki import notetypes as anki_notetypes
 from deckgen.anki.notetypes import NoteTypes
 from deckgen.model import Card, LockEntry, MediaIndex, MediaRef, Note, ParsedFile
 from deckgen.output.progress import ProgressFn, no_progress
 from deckgen.problems import Problem, error, has_errors, warning
-from deckgen.project.cache import CACHE_NAME, BuildCache, CachedBuild, inputs_key, text_hash
+from deckgen.names import package_filename, top_level
+from deckgen.project.cache import CACHE_NAME, BuildCache, CachedBuild, DeckRecord, deck_lock_hashes, inputs_key, text_hash
 from deckgen.project.config import Config, Option, read_config
 from deckgen.project.files import LIMITS, SourceFile, decode, read_bytes, read_sources
 from deckgen.project.lockfile import parse_lock, recover_entries
@@ -56,6 +57,8 @@ class Project:
 
     `reused` is set instead of `files` when the build cache shows that a build would write
     exactly what the last one wrote (only when the caller allows it, see `load_project`).
+    `kept` names the top-level decks whose cards are left out of `files` because a build
+    would stamp and package them exactly as the last one did (again only when allowed).
     """
 
     paths: ProjectPaths
@@ -71,6 +74,7 @@ class Project:
     problems: tuple[Problem, ...]
     reused: CachedBuild | None = None
     sources: tuple[tuple[str, str], ...] = field(default=())  # (path as shown, text hash) of each card file
+    kept: tuple[DeckRecord, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -163,18 +167,79 @@ def _media_intact(cache: BuildCache, root: Path) -> bool:
     return True
 
 
-def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn) -> list[ParsedFile]:
+def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
+            progress: ProgressFn, skip: set[tuple[str, str]], done: dict[str, ParsedFile]) -> None:
+    """Read into `done` each card file not yet there, from the cache when it can, except those in `skip`.
+
+    `hashes` holds each source's (path as shown, text hash), in the same order.
+    """
     # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
     from deckgen.compiler.read import read_card_file
 
-    files = []
-    for number, source in enumerate(sources, start=1):
+    for number, (source, hashed) in enumerate(zip(sources, hashes), start=1):
+        if source.display in done or hashed in skip:
+            continue
+        digest = hashed[1]
         progress("reading cards", number, len(sources))
-        digest = text_hash(source.text)
         real = source.path.as_posix()
         cached = cache.parsed(source.display, real, digest)
-        files.append(cached or read_card_file(source.text, source.display, real, digest, notetypes))
-    return files
+        done[source.display] = cached or read_card_file(source.text, source.display, real, digest, notetypes)
+
+
+def _keepable(cache: BuildCache, sources: tuple[tuple[str, str], ...], entries: Mapping[str, LockEntry],
+              on_disk: Mapping[str, str]) -> dict[str, DeckRecord]:
+    """Find the top-level decks whose files, lock lines and package are all as the last build left them."""
+    note_ids = [e.note_id for e in entries.values() if e.note_id]
+    if len(set(note_ids)) != len(note_ids):  # a shared id is settled in card order: read every card
+        return {}
+    decks = cache.decks()
+    if {d.package.summary.filename for d in decks.values()} != {r.summary.filename for r in cache.packages()}:
+        return {}  # a deck record was lost: which files hold which deck's cards is not known
+    present, hashes = set(sources), deck_lock_hashes(entries.values())
+    keepable = {top: deck for top, deck in decks.items()
+                if present.issuperset(deck.files) and all(cache.holds(*f) for f in deck.files)
+                and hashes.get(top) == deck.lock and on_disk.get(deck.package.summary.filename) == deck.package.plan}
+    # A file that also holds cards of a deck read again is read too (then its decks are read as well).
+    shared = {f for top, deck in decks.items() if top not in keepable for f in deck.files}
+    return {top: deck for top, deck in keepable.items() if shared.isdisjoint(deck.files)}
+
+
+def _clashes(files: Iterable[ParsedFile], kept: Mapping[str, DeckRecord], entries: Mapping[str, LockEntry]) -> bool:
+    """Tell whether a card read shares its id, note identity or package name with a kept deck's."""
+    guids = {guid for deck in kept.values() for guid in deck.guids}
+    names = {deck.package.summary.filename for deck in kept.values()}
+    tops: set[str] = set()
+    kept_decks: dict[str, bool] = {}  # a deck name: is it in a kept deck? (worked out once per name)
+    for file in files:
+        for card in file.cards:
+            tops.add(card.top_deck)
+            entry = entries.get(card.key)
+            if entry is not None:
+                inside = kept_decks.get(entry.deck)
+                if inside is None:
+                    inside = kept_decks[entry.deck] = top_level(entry.deck) in kept
+                if inside:
+                    return True
+        if any(note.guid in guids for note in file.notes):
+            return True
+    return any(package_filename(top) in names for top in tops)
+
+
+def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
+                progress: ProgressFn, kept: dict[str, DeckRecord],
+                entries: Mapping[str, LockEntry]) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
+    """Read every card file but those of the `kept` decks still keepable once the others are read."""
+    done: dict[str, ParsedFile] = {}
+    while True:
+        _parsed(sources, hashes, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done)
+        # A file read may add cards to a deck thought kept: that deck is read after all.
+        dropped = {card.top_deck for file in done.values() for card in file.cards} & kept.keys()
+        if kept and not dropped and _clashes(done.values(), kept, entries):
+            dropped = set(kept)  # let the usual checks locate the clash
+        if not dropped:
+            break
+        kept = {top: deck for top, deck in kept.items() if top not in dropped}
+    return [done[s.display] for s in sources if s.display in done], tuple(kept[top] for top in sorted(kept))
 
 
 def _lint_options() -> dict[str, tuple[Option, ...]]:
@@ -184,8 +249,13 @@ def _lint_options() -> dict[str, tuple[Option, ...]]:
 
 
 @without_cyclic_gc
-def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: ProgressFn = no_progress) -> Project:
-    """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing."""
+def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool = False,
+                 progress: ProgressFn = no_progress) -> Project:
+    """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing.
+
+    With `keep_decks` too, the cards of a top-level deck a build would stamp and package as the
+    last one did are not read either (see `Project.kept`): only for a build.
+    """
     root = paths.root
     sources, problems = read_sources(paths.cards_dir, root)
     lock_text, found = _read_lock(paths.lock_path)
@@ -206,12 +276,17 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: Progress
         if cached and len(on_disk) == len(cached.packages):
             return Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
 
-    files = _parsed(sources, cache, notetypes, progress)
+    entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
+    on_disk = _package_digests(cache, paths.out_dir)
+    keepable: dict[str, DeckRecord] = {}
+    if reuse and keep_decks and lock_text is not None and not problems and not found and _media_intact(cache, root):
+        keepable = _keepable(cache, hashes, entries, on_disk)
+    files, kept = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries)
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     from deckgen.compiler.read import cross_file_problems
 
     problems += [p for file in files for p in file.problems] + cross_file_problems(files)
-    entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
+    problems += dict.fromkeys(p for deck in kept for p in deck.problems)  # a file in two kept decks: once
     problems += found
     recovered = False
     if lock_text is None or any(p.code == "lock-damaged" for p in found):
@@ -219,7 +294,9 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: Progress
     refs: list[MediaRef] = [ref for file in files for note in file.notes for ref in note.media]
     refs += [ref for nt in notetypes.project for ref in nt.media_refs]
     media, seen = read_media(refs, root, paths.media_dir)
+    if kept:  # what the kept decks' notes looked for, as the last build found it (checked intact above)
+        seen = dict(sorted({**cache.media(), **seen}.items()))
     return Project(
         paths, tuple(files), LockState(paths.lock_path, lock_text, entries, recovered), notetypes, config, media,
-        seen, _package_digests(cache, paths.out_dir), cache, inputs, tuple(problems), sources=hashes,
+        seen, on_disk, cache, inputs, tuple(problems), sources=hashes, kept=kept,
     )
