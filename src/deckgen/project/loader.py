@@ -29,6 +29,8 @@ from deckgen.project.paths import ProjectPaths, display_path
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+# What a command that only checks cards keeps of each card file, as soon as it is read.
+Keep = Callable[[ParsedFile], ParsedFile]
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,8 @@ def _media_intact(cache: BuildCache, root: Path) -> bool:
     return True
 
 
-def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn) -> list[ParsedFile]:
+def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, progress: ProgressFn,
+            keep: Keep | None = None) -> list[ParsedFile]:
     # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
     from deckgen.compiler.read import read_card_file
 
@@ -173,7 +176,8 @@ def _parsed(sources: list[SourceFile], cache: BuildCache, notetypes: NoteTypes, 
         digest = text_hash(source.text)
         real = source.path.as_posix()
         cached = cache.parsed(source.display, real, digest)
-        files.append(cached or read_card_file(source.text, source.display, real, digest, notetypes))
+        file = cached or read_card_file(source.text, source.display, real, digest, notetypes)
+        files.append(file if keep is None else keep(file))
     return files
 
 
@@ -184,8 +188,14 @@ def _lint_options() -> dict[str, tuple[Option, ...]]:
 
 
 @without_cyclic_gc
-def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: ProgressFn = no_progress) -> Project:
-    """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing."""
+def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: ProgressFn = no_progress,
+                 keep: Keep | None = None) -> Project:
+    """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing.
+
+    With `keep`, read for checking cards only (lint): each card file passes through `keep` as
+    soon as it is read, and nothing only a build needs is kept or read (lock entries, media,
+    packages, the cache's records); the problems are the same.
+    """
     root = paths.root
     sources, problems = read_sources(paths.cards_dir, root)
     lock_text, found = _read_lock(paths.lock_path)
@@ -206,11 +216,17 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, progress: Progress
         if cached and len(on_disk) == len(cached.packages):
             return Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
 
-    files = _parsed(sources, cache, notetypes, progress)
+    if keep is not None:
+        # Only the lock's problems are kept: its entries (tens of MB at 100k cards) go before the cards come.
+        problems += parse_lock(lock_text or "", display_path(paths.lock_path))[1]
+    files = _parsed(sources, cache, notetypes, progress, keep)
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     from deckgen.compiler.read import cross_file_problems
 
     problems += [p for file in files for p in file.problems] + cross_file_problems(files)
+    if keep is not None:
+        return Project(**{**vars(base), "files": tuple(files), "cache": BuildCache(cache.path, cache.digest),
+                          "problems": tuple(problems)})
     entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
     problems += found
     recovered = False
