@@ -132,6 +132,11 @@ def _cloze_cards(text: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
                  for ordinal in cloze.ordinals(text))
 
 
+def forget_cloze_cards() -> None:
+    """Let go of the cloze cards kept for the rules: the engine is done with a deck's."""
+    _cloze_cards.cache_clear()
+
+
 def deletion_texts(text: str) -> list[str]:
     """Return what every deletion of a cloze text hides."""
     return [answer for _, _, answers in _cloze_cards(text) for answer in answers]

@@ -11,7 +11,7 @@ import difflib
 from collections import defaultdict
 from typing import Iterable
 
-from deckgen.lint.base import LintInput, prompts_of
+from deckgen.lint.base import LintInput, forget_cloze_cards, prompts_of
 from deckgen.lint.rules import RULES
 from deckgen.model import Card
 from deckgen.problems import Location, Problem, warning
@@ -52,6 +52,7 @@ def lint_cards(cards: Iterable[Card], settings: LintSettings) -> list[Problem]:
                 if code not in card.disabled_rules:
                     problems.append(warning(where, code, message))
         del data  # before the next deck's questions are made
+        forget_cloze_cards()
     return problems
 
 
