@@ -231,9 +231,9 @@ def test_near_duplicates_ignore_repeated_words_and_other_top_level_decks() -> No
     assert found == [(30, "near-duplicate-question", "the same question as card 'q1' at a.yaml:10:5, apart from 'first'")]
 
 
-def test_cloze_questions_are_let_go_after_a_large_deck_and_kept_for_a_small_one() -> None:
+def test_cloze_questions_are_let_go_after_a_large_deck_and_kept_for_a_small_one(monkeypatch) -> None:
     """A large project's cloze cards are not held through the next deck; a small one's stay for the next lint."""
-    from deckgen.lint import base
+    from deckgen.lint import base, engine
     from deckgen.lint.engine import lint_cards
     from deckgen.model import Card
     from deckgen.problems import Location
@@ -243,8 +243,17 @@ def test_cloze_questions_are_let_go_after_a_large_deck_and_kept_for_a_small_one(
         return [Card(f"c{n}", "cloze", deck, Location("a.yaml", n + 1, 5), text=f"{{{{c1::Term}}}} number {n} of {deck}",
                      tags=("t",), source="s") for n in range(count)]
 
+    monkeypatch.setattr(engine, "KEPT_CARDS", 100)
     base._cloze_cards.cache_clear()
-    assert lint_cards(cards("Small", 50), LintSettings()) == []
-    assert base._cloze_cards.cache_info().currsize == 50  # kept: `watch` lints the same texts again
-    assert lint_cards(cards("A", 3000) + cards("B", 3000), LintSettings()) == []
-    assert base._cloze_cards.cache_info().currsize <= 4096  # A's were let go before B's were made
+    assert lint_cards(cards("Small", 30) + cards("Other", 30), LintSettings()) == []
+    assert base._cloze_cards.cache_info().currsize == 60  # kept: `watch` lints the same texts again
+    made: list[int] = []  # how many cloze cards are kept as each deck's questions are handed to the rules
+
+    def counted(*args):
+        made.append(base._cloze_cards.cache_info().currsize)
+        return base.LintInput(*args)
+
+    monkeypatch.setattr(engine, "LintInput", counted)
+    assert lint_cards(cards("A", 70) + cards("B", 80), LintSettings()) == []
+    assert made == [60 + 70, 80]  # A's were let go before B's questions were made
+    assert base._cloze_cards.cache_info().currsize == 0

@@ -133,11 +133,8 @@ def _cloze_cards(text: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
 
 
 def forget_cloze_cards() -> None:
-    """Let go of the cloze cards kept for the rules once they are many: the engine is done with a deck's."""
-    # Up to this many are kept: `watch` lints again on every save, and a small project's cloze
-    # cards then come from here (about 15% of its lint time at 10k cards).
-    if _cloze_cards.cache_info().currsize > 4096:
-        _cloze_cards.cache_clear()
+    """Let go of the cloze cards kept for the rules: the engine is done with a deck's."""
+    _cloze_cards.cache_clear()
 
 
 def deletion_texts(text: str) -> list[str]:
