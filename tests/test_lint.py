@@ -120,6 +120,8 @@ def test_contained_pairs_equals_all_pairs_over_a_small_vocabulary(sets: list[fro
     from deckgen.lint.rules.near_duplicate_question import contained_pairs
 
     assert list(contained_pairs(sets, ratio)) == _all_pairs(sets, ratio)
+    # The rule passes each set as a tuple of distinct words: the same pairs.
+    assert list(contained_pairs([tuple(s) for s in sets], ratio)) == _all_pairs(sets, ratio)
 
 
 def test_contained_pairs_with_few_words_and_long_sets_takes_both_paths() -> None:
@@ -138,6 +140,7 @@ def test_contained_pairs_with_few_words_and_long_sets_takes_both_paths() -> None
         for ratio in (0.5, 0.8):
             expected = _all_pairs(sets, ratio)
             assert list(contained_pairs(sets, ratio)) == expected
+            assert list(contained_pairs([tuple(s) for s in sets], ratio)) == expected
     assert len(_all_pairs(long, 0.8)) >= 20
 
 
@@ -175,3 +178,82 @@ def test_linting_leaves_no_cyclic_garbage(project) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_lint_reads_only_the_cards_and_finds_what_a_full_load_finds(project, monkeypatch) -> None:
+    """Lint's load drops notes, lock entries and cache records, yet reports the same problems and counts."""
+    from deckgen.commands.lint import _Counted, lint_project, run_lint
+    from deckgen.pipeline import load_project
+    from deckgen.problems import sorted_problems
+    from deckgen.project.paths import ProjectPaths
+
+    project.write("a.yaml", "deck: D::Sub\ntags: [t]\nsource: s\ncards:\n"
+                  "  - id: x\n    q: Who built MXNet?\n    a: Amazon\n    reverse: true\n"
+                  "  - id: y\n    q: Who built MXNet?\n    a: AWS\n"
+                  "  - id: c\n    cloze: \"{{c1::Paris}} is in {{c2::France}}\"\n")
+    project.write("b.yaml", "deck: E\ncards:\n  - id: x\n    q: Who built MXNet?\n    a: Amazon\n")
+    assert project.run("build").exit_code == 0  # a lock file and a build cache to read
+    project.write("c.yaml", "deck: D\ncards:\n  - id: x\n    q: Who built MXNet?\n    a: Amazon\n")  # a clash: an error
+    lock = project.root / "deckgen.lock"
+    lock.write_text(lock.read_text(encoding="utf-8") + "a damaged line\n", encoding="utf-8")
+    monkeypatch.chdir(project.root)  # the build folder is found from there, as the command does
+    paths = ProjectPaths.of(Path("cards"))
+
+    full = load_project(paths)
+    report = run_lint(Path("cards"))
+    notes = list(full.notes)
+    assert report.problems == tuple(sorted_problems([*full.problems, *lint_project(full)]))
+    assert {p.code for p in report.problems} >= {"duplicate-question", "duplicate-id", "lock-damaged", "missing-source"}
+    assert report.failed and (report.notes, report.cards) == (len(notes), sum(len(n.ordinals) for n in notes)) == (5, 7)
+
+    counted = _Counted()
+    light = load_project(paths, keep=counted)
+    assert list(light.cards) == list(full.cards) and not list(light.notes)
+    assert not light.lock.entries and not light.cache.records and full.lock.entries and full.cache.records
+    assert (counted.notes, counted.cards) == (5, 7)
+
+
+def test_near_duplicates_ignore_repeated_words_and_other_top_level_decks() -> None:
+    from deckgen.lint.engine import lint_cards
+    from deckgen.model import Card
+    from deckgen.problems import Location
+    from deckgen.project.config import LintSettings
+
+    def card(n: int, deck: str, question: str) -> Card:
+        return Card(f"q{n}", "basic", deck, Location("a.yaml", n * 10, 5), front=question, back="Google",
+                    tags=("t",), source="s")
+
+    cards = [card(1, "D", "Which company built built the TensorFlow framework?"),  # a word twice counts once
+             card(2, "E::Sub", "Which company built TensorFlow framework first?"),  # another package
+             card(3, "D::Sub", "Which company built TensorFlow framework first?"),
+             card(4, "E", "Who built PyTorch?")]
+    found = [(p.location.line, p.code, p.message) for p in lint_cards(cards, LintSettings())]
+    assert found == [(30, "near-duplicate-question", "the same question as card 'q1' at a.yaml:10:5, apart from 'first'")]
+
+
+def test_cloze_questions_are_let_go_after_a_large_deck_and_kept_for_a_small_one(monkeypatch) -> None:
+    """A large project's cloze cards are not held through the next deck; a small one's stay for the next lint."""
+    from deckgen.lint import base, engine
+    from deckgen.lint.engine import lint_cards
+    from deckgen.model import Card
+    from deckgen.problems import Location
+    from deckgen.project.config import LintSettings
+
+    def cards(deck: str, count: int) -> list[Card]:
+        return [Card(f"c{n}", "cloze", deck, Location("a.yaml", n + 1, 5), text=f"{{{{c1::Term}}}} number {n} of {deck}",
+                     tags=("t",), source="s") for n in range(count)]
+
+    monkeypatch.setattr(engine, "KEPT_CARDS", 100)
+    base._cloze_cards.cache_clear()
+    assert lint_cards(cards("Small", 30) + cards("Other", 30), LintSettings()) == []
+    assert base._cloze_cards.cache_info().currsize == 60  # kept: `watch` lints the same texts again
+    made: list[int] = []  # how many cloze cards are kept as each deck's questions are handed to the rules
+
+    def counted(*args):
+        made.append(base._cloze_cards.cache_info().currsize)
+        return base.LintInput(*args)
+
+    monkeypatch.setattr(engine, "LintInput", counted)
+    assert lint_cards(cards("A", 70) + cards("B", 80), LintSettings()) == []
+    assert made == [60 + 70, 80]  # A's were let go before B's questions were made
+    assert base._cloze_cards.cache_info().currsize == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckgen.lint.engine import lint_cards
+from deckgen.model import ParsedFile
 from deckgen.pipeline import Project, load_project
 from deckgen.project.loader import without_cyclic_gc
 from deckgen.problems import Problem, has_errors, sorted_problems
@@ -31,10 +32,26 @@ def lint_project(project: Project) -> list[Problem]:
     return [*project.config.problems, *lint_cards(project.cards, project.config.lint)]
 
 
+@dataclass
+class _Counted:
+    """Count each card file's notes and cards as it is read, and drop its notes: the rules read only cards.
+
+    Rendered notes are about a sixth of a loaded 100k-card project's memory.
+    """
+
+    notes: int = 0
+    cards: int = 0
+
+    def __call__(self, file: ParsedFile) -> ParsedFile:
+        self.notes += len(file.notes)
+        self.cards += sum(len(note.ordinals) for note in file.notes)
+        return replace(file, notes=())
+
+
 @without_cyclic_gc
 def run_lint(cards_dir: Path, config_path: Path | None = None, *, strict: bool = False) -> LintReport:
     """Validate the card folder and lint every card that is valid."""
-    project = load_project(ProjectPaths.of(cards_dir, config_path=config_path))
+    counted = _Counted()
+    project = load_project(ProjectPaths.of(cards_dir, config_path=config_path), keep=counted)
     problems = sorted_problems([*project.problems, *lint_project(project)])
-    notes = list(project.notes)
-    return LintReport(tuple(problems), len(notes), sum(len(note.ordinals) for note in notes), strict)
+    return LintReport(tuple(problems), counted.notes, counted.cards, strict)

@@ -12,8 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from deckgen import cloze
 from deckgen.model import Card
@@ -36,20 +35,24 @@ def at(card: Card, key: str) -> Location:
     return card.field_location(_ATTRIBUTE.get(key, key))
 
 
-@dataclass(frozen=True)
-class Prompt:
-    """One card as studied: the question its front shows and the answers it asks for."""
+class Prompt(NamedTuple):
+    """One card as studied: the question its front shows and the answers it asks for.
+
+    A tuple, with where it points worked out only when a message needs it: a large deck makes
+    a hundred thousand of them.
+    """
 
     card: Card
     ordinal: int
     question: str
     answers: tuple[str, ...]
-    location: Location
+    key: str  # the card key its question is written under
+    normal: str  # the question normalised for comparison (used by several rules)
 
-    @cached_property
-    def normal(self) -> str:
-        """The question normalised for comparison (computed once, used by several rules)."""
-        return normalize(self.question)
+    @property
+    def location(self) -> Location:
+        """Where the question is written."""
+        return at(self.card, self.key)
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,11 @@ def prompts_of(card: Card) -> list[Prompt]:
     if card.named_fields:
         return []  # which field is the question depends on the note type's templates
     if card.kind == "cloze":
-        return [Prompt(card, ordinal, question, answers, at(card, "cloze"))
+        return [Prompt(card, ordinal, question, answers, "cloze", normalize(question))
                 for ordinal, question, answers in _cloze_cards(card.text)]
-    prompts = [Prompt(card, 0, card.front, (card.back,), at(card, "q"))]
+    prompts = [Prompt(card, 0, card.front, (card.back,), "q", normalize(card.front))]
     if card.reverse:
-        prompts.append(Prompt(card, 1, card.back, (card.front,), at(card, "a")))
+        prompts.append(Prompt(card, 1, card.back, (card.front,), "a", normalize(card.back)))
     return prompts
 
 
@@ -127,6 +130,11 @@ def _cloze_cards(text: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
     """Each card of a cloze text as (ordinal, question as plain text, answers); kept for the next rule."""
     return tuple((ordinal, _plain(cloze.render(text, ordinal, question=True)), tuple(cloze.answers(text, ordinal)))
                  for ordinal in cloze.ordinals(text))
+
+
+def forget_cloze_cards() -> None:
+    """Let go of the cloze cards kept for the rules: the engine is done with a deck's."""
+    _cloze_cards.cache_clear()
 
 
 def deletion_texts(text: str) -> list[str]:

@@ -30,6 +30,8 @@ from deckgen.project.paths import ProjectPaths, display_path
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+# What a command that only checks cards keeps of each card file, as soon as it is read.
+Keep = Callable[[ParsedFile], ParsedFile]
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def _media_intact(cache: BuildCache, root: Path) -> bool:
 
 
 def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
-            progress: ProgressFn, skip: set[tuple[str, str]], done: dict[str, ParsedFile]) -> None:
+            progress: ProgressFn, skip: set[tuple[str, str]], done: dict[str, ParsedFile],
+            keep: Keep | None = None) -> None:
     """Read into `done` each card file not yet there, from the cache when it can, except those in `skip`.
 
     `hashes` holds each source's (path as shown, text hash), in the same order.
@@ -183,7 +186,8 @@ def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cach
         progress("reading cards", number, len(sources))
         real = source.path.as_posix()
         cached = cache.parsed(source.display, real, digest)
-        done[source.display] = cached or read_card_file(source.text, source.display, real, digest, notetypes)
+        file = cached or read_card_file(source.text, source.display, real, digest, notetypes)
+        done[source.display] = file if keep is None else keep(file)
 
 
 def _keepable(cache: BuildCache, sources: tuple[tuple[str, str], ...], entries: Mapping[str, LockEntry],
@@ -226,12 +230,12 @@ def _clashes(files: Iterable[ParsedFile], kept: Mapping[str, DeckRecord], entrie
 
 
 def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
-                progress: ProgressFn, kept: dict[str, DeckRecord],
-                entries: Mapping[str, LockEntry]) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
+                progress: ProgressFn, kept: dict[str, DeckRecord], entries: Mapping[str, LockEntry],
+                keep: Keep | None = None) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
     """Read every card file but those of the `kept` decks still keepable once the others are read."""
     done: dict[str, ParsedFile] = {}
     while True:
-        _parsed(sources, hashes, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done)
+        _parsed(sources, hashes, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done, keep)
         # A file read may add cards to a deck thought kept: that deck is read after all.
         dropped = {card.top_deck for file in done.values() for card in file.cards} & kept.keys()
         if kept and not dropped and _clashes(done.values(), kept, entries):
@@ -250,11 +254,15 @@ def _lint_options() -> dict[str, tuple[Option, ...]]:
 
 @without_cyclic_gc
 def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool = False,
-                 progress: ProgressFn = no_progress) -> Project:
+                 progress: ProgressFn = no_progress, keep: Keep | None = None) -> Project:
     """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing.
 
     With `keep_decks` too, the cards of a top-level deck a build would stamp and package as the
     last one did are not read either (see `Project.kept`): only for a build.
+
+    With `keep`, read for checking cards only (lint): each card file passes through `keep` as
+    soon as it is read, and nothing only a build needs is kept or read (lock entries, media,
+    packages, the cache's records); the problems are the same.
     """
     root = paths.root
     sources, problems = read_sources(paths.cards_dir, root)
@@ -277,17 +285,22 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool =
             return Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
 
     entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
-    on_disk = _package_digests(cache, paths.out_dir)
+    if keep is not None:
+        entries = {}  # only the lock's problems are kept: its entries are tens of MB at 100k cards
+    on_disk = {} if keep is not None else _package_digests(cache, paths.out_dir)
     keepable: dict[str, DeckRecord] = {}
     if reuse and keep_decks and lock_text is not None and not problems and not found and _media_intact(cache, root):
         keepable = _keepable(cache, hashes, entries, on_disk)
-    files, kept = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries)
+    files, kept = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries, keep)
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     from deckgen.compiler.read import cross_file_problems
 
     problems += [p for file in files for p in file.problems] + cross_file_problems(files)
     problems += dict.fromkeys(p for deck in kept for p in deck.problems)  # a file in two kept decks: once
     problems += found
+    if keep is not None:
+        return Project(**{**vars(base), "files": tuple(files), "cache": BuildCache(cache.path, cache.digest),
+                          "problems": tuple(problems)})
     recovered = False
     if lock_text is None or any(p.code == "lock-damaged" for p in found):
         entries, recovered = _recovered(entries, [card for file in files for card in file.cards], paths.out_dir)

@@ -6,7 +6,7 @@ import functools
 import math
 import operator
 from collections import Counter, defaultdict
-from typing import Iterator
+from typing import Collection, Iterator, Sequence
 
 from deckgen.lint.base import Finding, LintInput, Rule, by_top_deck, shown_at
 from deckgen.project.config import LintSettings, Option
@@ -17,8 +17,11 @@ _ARTICLES = frozenset({"a", "an", "the"})
 _FEW_LOOKUPS = 128
 
 
-def contained_pairs(sets: list[frozenset[str]], ratio: float) -> Iterator[tuple[int, int]]:
+def contained_pairs(sets: Sequence[Collection[str]], ratio: float) -> Iterator[tuple[int, int]]:
     """Yield (i, j) where sets[i] is within sets[j] and has at least `ratio` of its members.
+
+    A set may be given as a tuple of distinct members: a tuple takes a fifth of a frozenset's
+    memory, and a deck's index is held whole while it is searched.
 
     Equal sets are yielded once, in index order; pairs come by j, then i, both ascending. A set
     within sets[j] is sets[j] less a few members (at most its size less `ratio` of it), so each
@@ -39,10 +42,11 @@ def contained_pairs(sets: list[frozenset[str]], ratio: float) -> Iterator[tuple[
         if members:
             by_rarest[min(members, key=lambda m: (frequency[m], m))].append(i)
     sizes = [len(members) for members in sets]
-    for j, larger in enumerate(sets):
+    for j, members in enumerate(sets):
         smallest = math.ceil(ratio * sizes[j])  # the size a contained set must reach
-        if not larger or smallest > sizes[j]:
+        if not members or smallest > sizes[j]:
             continue
+        larger = frozenset(members)
         lookups = _subset_count(sizes[j], sizes[j] - smallest, _FEW_LOOKUPS)
         found: list[int] | None = None
         if lookups > _FEW_LOOKUPS:
@@ -51,15 +55,15 @@ def contained_pairs(sets: list[frozenset[str]], ratio: float) -> Iterator[tuple[
             comparisons = sum(len(by_rarest.get(member, ())) for member in prefix)
             if _subset_count(sizes[j], sizes[j] - smallest, comparisons) > comparisons:
                 found = [i for member in prefix for i in by_rarest.get(member, ())
-                         if smallest <= sizes[i] <= sizes[j] and i != j and sets[i] <= larger]
+                         if smallest <= sizes[i] <= sizes[j] and i != j and larger.issuperset(sets[i])]
         if found is None:
-            found = _by_signature(j, sets, signatures[j], by_signature, sizes, smallest)
+            found = _by_signature(j, sets, larger, signatures[j], by_signature, sizes, smallest)
         for i in sorted(found):
             if sizes[i] < sizes[j] or i < j:
                 yield i, j
 
 
-def _signature(members: frozenset[str]) -> int:
+def _signature(members: Collection[str]) -> int:
     """Hash a set so that the hash of a subset is this one with the removed members' hashes xor-ed out."""
     return functools.reduce(operator.xor, map(hash, members), 0)
 
@@ -74,9 +78,9 @@ def _subset_count(size: int, most_removed: int, limit: int) -> int:
     return total
 
 
-def _by_signature(j: int, sets: list[frozenset[str]], signature: int, by_signature: dict[int, list[int]],
-                  sizes: list[int], smallest: int) -> list[int]:
-    """Find the sets within sets[j] of at least `smallest` members by looking up each candidate's hash."""
+def _by_signature(j: int, sets: Sequence[Collection[str]], larger: frozenset[str], signature: int,
+                  by_signature: dict[int, list[int]], sizes: list[int], smallest: int) -> list[int]:
+    """Find the sets within sets[j] (`larger`) of at least `smallest` members by looking up each candidate's hash."""
     members = list(sets[j])
     hits: list[tuple[int, tuple[int, ...]]] = []  # (hash, members removed) of each subset some set has
     if signature in by_signature:
@@ -87,8 +91,8 @@ def _by_signature(j: int, sets: list[frozenset[str]], signature: int, by_signatu
     for value, removed in hits:
         for i in by_signature[value]:
             # Equal hashes can be a clash: check the set is exactly sets[j] less the removed members.
-            if (i != j and sizes[i] == sizes[j] - len(removed) and sets[i] <= sets[j]
-                    and sets[i].isdisjoint([members[n] for n in removed])):
+            if (i != j and sizes[i] == sizes[j] - len(removed) and larger.issuperset(sets[i])
+                    and frozenset([members[n] for n in removed]).isdisjoint(sets[i])):
                 found.append(i)
     return found
 
@@ -127,14 +131,15 @@ def check(data: LintInput, settings: LintSettings) -> Iterator[Finding]:
     for prompts in by_top_deck(data.prompts).values():
         # One string object per distinct word: tens of thousands of questions share a few words.
         vocabulary: dict[str, str] = {}
-        words = [frozenset([vocabulary.setdefault(w, w) for w in p.normal.split()]) - _ARTICLES for p in prompts]
+        words = [tuple(dict.fromkeys([vocabulary.setdefault(w, w) for w in p.normal.split() if w not in _ARTICLES]))
+                 for p in prompts]
         texts = [p.normal for p in prompts]
         reported: set[int] = set()
         for i, j in contained_pairs(words, settings.value(SIMILARITY)):
             first, later = sorted((i, j), key=lambda n: prompts[n].location)
             if texts[i] == texts[j] or prompts[i].card is prompts[j].card or later in reported:
                 continue  # exact duplicates have their own rule; a card's siblings are meant to be alike
-            added = words[i] ^ words[j]
+            added = frozenset(words[i]) ^ frozenset(words[j])
             reported.add(later)
             difference = f"apart from '{' '.join(sorted(added))}'" if added else "in another word order"
             yield prompts[later].card, prompts[later].location, (
