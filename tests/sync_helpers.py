@@ -120,3 +120,15 @@ def tag_in_anki(collection: Path, needle: str, add: tuple[str, ...] = (), remove
             col.tags.bulk_remove([nid], tag)
     finally:
         col.close()
+
+
+def through_ankiconnect(project, collection: Path, *args: str):
+    """Run a deckgen command with `--ankiconnect`, the AnkiConnect double serving `collection`."""
+    from ankiconnect_double import AnkiConnectDouble
+
+    col = Collection(str(collection))
+    try:
+        with AnkiConnectDouble(col) as double:
+            return project.run(args[0], "--ankiconnect", double.url, *args[1:])
+    finally:
+        col.close()

@@ -559,7 +559,7 @@ def test_a_new_card_sharing_an_unchanged_decks_guid_is_found(decks, tmp_path) ->
 
 def test_counts_added_up_per_deck_equal_counts_of_all_notes(project) -> None:
     from deckgen.pipeline import load_project
-    from deckgen.project.cache import note_counts
+    from deckgen.project.counts import note_counts
     from deckgen.project.paths import ProjectPaths
 
     # Tags differing only in case, with equal counts, in two top-level decks: a tie to break.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sync_helpers import CHANGED, DEMO, NOW, SUB, counts, digest, edit_in_anki, empty_collection, note_of, sync, tag_in_anki
+from sync_helpers import (
+    CHANGED, DEMO, NOW, SUB, counts, digest, edit_in_anki, empty_collection, note_of, sync, tag_in_anki, through_ankiconnect,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -140,17 +142,9 @@ def test_a_file_tag_removed_in_anki_is_refused(synced) -> None:
 
 
 def test_pull_through_ankiconnect(synced) -> None:
-    from anki.collection import Collection
-    from ankiconnect_double import AnkiConnectDouble
-
     project, col = synced
     edit_in_anki(col, "alpha", 1, "The first letter, fixed")
-    holder = Collection(str(col))
-    try:
-        with AnkiConnectDouble(holder) as double:
-            result = project.run("pull", "--ankiconnect", double.url)
-    finally:
-        holder.close()
+    result = through_ankiconnect(project, col, "pull")
     assert result.exit_code == 0, result.output
     assert "'The first letter, fixed'" in (project.cards / "demo.yaml").read_text()
 

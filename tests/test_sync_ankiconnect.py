@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from anki.collection import Collection
 from ankiconnect_double import AnkiConnectDouble
 from conftest import Project
-from sync_helpers import CHANGED, DEMO, MOVED, NOW, SUB, by_first_field, counts, edit_in_anki, empty_collection, sync
+from sync_helpers import (
+    CHANGED, DEMO, MOVED, NOW, SUB, by_first_field, counts, edit_in_anki, empty_collection, sync, through_ankiconnect,
+)
 
 
 
@@ -20,12 +21,7 @@ def same_second(monkeypatch):
 
 def sync_through(project: Project, collection, *args: str):
     """Sync through AnkiConnect with the double serving `collection`; (exit code, document)."""
-    col = Collection(str(collection))
-    try:
-        with AnkiConnectDouble(col) as double:
-            result = project.run("sync", "--ankiconnect", double.url, "--format", "json", *args)
-    finally:
-        col.close()
+    result = through_ankiconnect(project, collection, "sync", "--format", "json", *args)
     return result.exit_code, json.loads(result.output)
 
 
@@ -64,13 +60,7 @@ def test_ankiconnect_and_direct_sync_leave_the_same_collection(tmp_path) -> None
 def test_ankiconnect_text_output_says_anki_keeps_its_own_backups(tmp_path) -> None:
     project = Project(tmp_path / "p")
     project.write("demo.yaml", DEMO)
-    collection = empty_collection(tmp_path / "anki")
-    col = Collection(str(collection))
-    try:
-        with AnkiConnectDouble(col) as double:
-            result = project.run("sync", "--ankiconnect", double.url)
-    finally:
-        col.close()
+    result = through_ankiconnect(project, empty_collection(tmp_path / "anki"), "sync")
     assert result.exit_code == 0, result.output
     assert "Anki's desktop app keeps its own backups" in result.output
 

@@ -20,7 +20,8 @@ from deckgen.errors import WriteError
 from deckgen.model import Compilation, PackageSummary, ParsedFile
 from deckgen.output.progress import ProgressFn, no_progress
 from deckgen.problems import Problem
-from deckgen.project.cache import DeckRecord, PackageRecord, cache_contents, deck_lock_hashes, inputs_key, note_counts
+from deckgen.project.cache import DeckRecord, PackageRecord, cache_contents, deck_lock_hashes, inputs_key
+from deckgen.project.counts import note_counts
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
 from deckgen.project.loader import Project, load_project, without_cyclic_gc

@@ -9,12 +9,9 @@ from deckgen.cardfiles.yamledit import AddedId, add_ids_to_text, card_nodes, id_
 from deckgen.compiler.yamlread import Scalar, parse_yaml
 from deckgen.errors import WriteError
 from deckgen.problems import Location, Problem, error, has_errors
-from deckgen.project.files import LIMITS, decode, find_card_files, read_bytes
+from deckgen.project.files import find_card_files, read_for_edit
 from deckgen.project.paths import display_path
 from deckgen.project.writer import write_files
-
-_BOM = b"\xef\xbb\xbf"
-
 
 @dataclass(frozen=True)
 class IdsReport:
@@ -30,18 +27,6 @@ class IdsReport:
         return has_errors(self.problems)
 
 
-def _read(path: Path, shown: str, root: Path) -> tuple[bytes, str] | Problem:
-    """Read a card file, keeping a byte-order mark aside so it is written back unchanged."""
-    data, problem = read_bytes(path, shown, LIMITS.card_file, root)
-    if problem is not None or data is None:
-        return problem or error(Location(shown), "unreadable", "cannot read file: it disappeared while reading")
-    bom = data[:3] if data.startswith(_BOM) else b""
-    text, problems = decode(data[len(bom):], shown)
-    if text is None:
-        return problems[0]
-    return bom, text
-
-
 def run_ids(cards_dir: Path, *, write: bool = True) -> IdsReport:
     """Add missing card ids to every card file; write only when every file could be edited."""
     if not cards_dir.is_dir():
@@ -52,7 +37,7 @@ def run_ids(cards_dir: Path, *, write: bool = True) -> IdsReport:
     files: list[tuple[Path, bytes, str, str]] = []
     for path in paths:
         shown = display_path(path)
-        read = _read(path, shown, root)
+        read = read_for_edit(path, shown, root)
         if isinstance(read, Problem):
             problems.append(read)
         else:

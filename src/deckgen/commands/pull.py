@@ -14,20 +14,17 @@ from pathlib import Path
 
 from deckgen.cardfiles.yamledit import replace_value, set_card_tags
 from deckgen.commands.build import write_failure
-from deckgen.commands.ids import _read as read_card_file
 from deckgen.errors import WriteError
 from deckgen.pipeline import compile_project, load_project
-from deckgen.problems import Problem, has_errors, sorted_problems, warning
-from deckgen.project.files import LIMITS, read_bytes
+from deckgen.problems import Problem, has_errors, sorted_problems
+from deckgen.project.files import read_for_edit
 from deckgen.project.lockfile import format_lock
-from deckgen.project.paths import ProjectPaths, display_path
+from deckgen.project.paths import ProjectPaths
 from deckgen.project.writer import write_files
+from deckgen.sync.plan import build_problems, note_ids_by_guid
 from deckgen.sync.pull import FieldEdit, NotePull, plan_pull
-from deckgen.sync.state import SyncState, format_state, parse_state, state_path
+from deckgen.sync.state import SyncState, format_state, read_state, state_path
 from deckgen.sync.target import Target, opened
-
-_DROPPED = frozenset({"deck-moved"})
-
 
 @dataclass(frozen=True)
 class PullReport:
@@ -80,7 +77,7 @@ def _edit_files(pulls: tuple[NotePull, ...], root: Path) -> tuple[dict[Path, byt
     for file, group in by_file.items():
         path = Path(file)
         shown = group[0].card.location.path
-        read = read_card_file(path, shown, root)
+        read = read_for_edit(path, shown, root)
         if isinstance(read, Problem):
             problems.append(read)
             continue
@@ -104,18 +101,14 @@ def run_pull(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     paths = ProjectPaths.of(cards_dir, out_dir, lock_path)
     project = load_project(paths)
     compilation = compile_project(project, now)
-    problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _DROPPED]
+    problems = build_problems((*project.problems, *compilation.problems))
     if has_errors(problems):
         return PullReport(tuple(sorted_problems(problems)), dry_run=dry_run)
     state_file = state_path(paths.out_dir, target.slug)
-    shown = display_path(state_file)
-    old_state, unreadable = read_bytes(state_file, shown, LIMITS.lock)
-    state, found = parse_state(old_state, shown)
-    problems += found + ([warning(unreadable.location, "sync-state-damaged", unreadable.message)] if unreadable else [])
+    _, state, found = read_state(state_file)
+    problems += found
     with opened(target, read_only=True) as collection:
-        guids = {s.guid: (state.notes[s.note.key].note_id if s.note.key in state.notes else s.note_id)
-                 for s in compilation.notes}
-        notes = collection.notes_by_guid(guids)
+        notes = collection.notes_by_guid(note_ids_by_guid(compilation, state))
     plan = plan_pull(compilation, project.lock.entries, state, notes, project.notetypes)
     problems += plan.problems
     outputs, pulled, trouble = _edit_files(plan.notes, paths.root)

@@ -10,7 +10,7 @@ from deckgen.model import LockEntry
 from deckgen.pipeline import compile_project, load_project
 from deckgen.project.loader import without_cyclic_gc
 from deckgen.problems import Problem, has_errors
-from deckgen.project.cache import note_counts
+from deckgen.project.counts import note_counts
 from deckgen.project.paths import ProjectPaths
 
 

@@ -16,16 +16,12 @@ from deckgen.commands.build import target_problems, write_failure
 from deckgen.errors import WriteError
 from deckgen.pipeline import compile_project, load_project, write_build
 from deckgen.problems import Location, Problem, error, has_errors, sorted_problems, warning
-from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.paths import ProjectPaths, display_path
 from deckgen.project.writer import unwritable
 from deckgen.sync.apply import apply_plan, next_state
-from deckgen.sync.plan import RemovedMode, SyncPlan, plan_sync, removal_candidates
-from deckgen.sync.state import format_state, parse_state, state_path
+from deckgen.sync.plan import RemovedMode, SyncPlan, build_problems, note_ids_by_guid, plan_sync, removal_candidates
+from deckgen.sync.state import format_state, read_state, state_path
 from deckgen.sync.target import Target, opened
-
-# Build's advice to move cards by hand: sync moves them.
-_DROPPED = frozenset({"deck-moved"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
     paths = ProjectPaths.of(cards_dir, out_dir, lock_path)
     project = load_project(paths)
     compilation = compile_project(project, now)
-    problems = [p for p in (*project.problems, *compilation.problems) if p.code not in _DROPPED]
+    problems = build_problems((*project.problems, *compilation.problems))
     problems += target_problems(project, compilation)
     state_file = state_path(paths.out_dir, target.slug)
     reason = unwritable(state_file)
@@ -80,19 +76,13 @@ def run_sync(cards_dir: Path, out_dir: Path, lock_path: Path | None, target: Tar
         problems.append(error(Location(shown), "cannot-write", f"cannot write {shown}: {reason}"))
     if has_errors(problems):
         return SyncReport(tuple(sorted_problems(problems)), target.label, ankiconnect=target.ankiconnect)
-    shown = display_path(state_file)
-    old_bytes, unreadable = read_bytes(state_file, shown, LIMITS.lock)
-    state, found = parse_state(old_bytes, shown)
+    old_bytes, state, found = read_state(state_file)
     problems += found
-    if unreadable is not None:  # planning falls back on the lock file, and writing it will fail visibly
-        problems.append(warning(unreadable.location, "sync-state-damaged", unreadable.message))
     previous = project.lock.entries
     # A dry run reads a copy: opening the file itself would upgrade an older collection's schema.
     with opened(target, read_only=dry_run) as collection:
         candidates = removal_candidates(compilation, previous, state)
-        guids = {s.guid: (state.notes[s.note.key].note_id if s.note.key in state.notes else s.note_id)
-                 for s in compilation.notes}
-        built_notes = collection.notes_by_guid(guids)
+        built_notes = collection.notes_by_guid(note_ids_by_guid(compilation, state))
         removed_notes = collection.notes_by_id(c.note_id for c in candidates)
         plan = plan_sync(compilation, previous, state, built_notes, removed_notes, candidates,
                          removed_mode=removed, force=force)

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from deckgen.model import Card, LockEntry, MediaRef, Note, PackageSummary, ParsedFile
 from deckgen.names import top_level
 from deckgen.problems import Location, Problem
-from deckgen.project.counts import NoteCounts as NoteCounts, decode_counts, encode_counts, note_counts as note_counts
+from deckgen.project.counts import NoteCounts, decode_counts, encode_counts
 
 CACHE_NAME = ".deckgen-cache"
 _FORMAT = b"deckgen-cache 5"

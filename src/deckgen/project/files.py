@@ -23,6 +23,7 @@ from deckgen.project.paths import display_path
 
 CARD_SUFFIXES = (".yaml", ".yml")
 MiB = 1 << 20
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,18 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Problem]]:
         bad = data[start : start + 1].hex()
         message = f"file is not valid UTF-8 (byte 0x{bad}); save it as UTF-8"
         return None, [error(Location(display, line, col), "invalid-utf8", message)]
+
+
+def read_for_edit(path: Path, shown: str, root: Path) -> tuple[bytes, str] | Problem:
+    """Read a card file to edit in place, keeping a byte-order mark aside so it is written back unchanged."""
+    data, problem = read_bytes(path, shown, LIMITS.card_file, root)
+    if problem is not None or data is None:
+        return problem or error(Location(shown), "unreadable", "cannot read file: it disappeared while reading")
+    bom = data[:3] if data.startswith(_BOM) else b""
+    text, problems = decode(data[len(bom):], shown)
+    if text is None:
+        return problems[0]
+    return bom, text
 
 
 def read_text(path: Path, shown: str, limit: int, root: Path | None = None) -> tuple[str | None, list[Problem]]:

@@ -60,6 +60,11 @@ def _packages(plan: SyncPlan, compilation: Compilation) -> tuple[list[PackagePla
 
 
 def _import(collection: AnkiCollection, plans: list[PackagePlan], packager: Packager) -> None:
+    """Hand each plan to Anki's importer as a package file in a private temporary folder.
+
+    The importer takes only a path; these files are scratch, not outputs of the project, so
+    they skip the project writer (nothing to keep all-or-nothing) and are removed at once.
+    """
     folder = Path(tempfile.mkdtemp(prefix="deckgen-sync-"))
     try:
         for number, package in enumerate(plans):

@@ -9,7 +9,7 @@ edited inside Anki and is never overwritten unless asked (`force`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, Mapping, Sequence
+from typing import Iterable, Literal, Mapping, Sequence
 
 from deckgen.anki.collection import CollectionNote
 from deckgen.compiler.notes import note_hash
@@ -17,12 +17,26 @@ from deckgen.compiler.stamp import REMOVED
 from deckgen.identity import guid_for
 from deckgen.model import Compilation, LockEntry, StampedNote
 from deckgen.names import top_level
-from deckgen.problems import Location
+from deckgen.problems import Location, Problem
 from deckgen.sync.compare import fields_hash, has_removed_tag, same_fields, tag_set
 from deckgen.sync.state import NoteRecord, SyncState
 
+# Build's advice to move cards by hand in Anki: sync moves them, and pull leaves decks alone.
+_BUILD_ONLY = frozenset({"deck-moved"})
+
 Action = Literal["new", "update", "unchanged", "edited", "conflict"]
 RemovedMode = Literal["suspend", "delete", "keep"]
+
+
+def build_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """The build's problems that still hold for a sync or a pull."""
+    return [p for p in problems if p.code not in _BUILD_ONLY]
+
+
+def note_ids_by_guid(compilation: Compilation, state: SyncState) -> dict[str, int]:
+    """The note id each built note has in the collection: as deckgen last wrote it, else the lock's."""
+    return {s.guid: (state.notes[s.note.key].note_id if s.note.key in state.notes else s.note_id)
+            for s in compilation.notes}
 
 
 @dataclass(frozen=True)

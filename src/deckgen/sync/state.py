@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from deckgen.problems import Location, Problem, warning
+from deckgen.project.files import LIMITS, read_bytes
+from deckgen.project.paths import display_path
 
 STATE_FOLDER = "sync"
 _VERSION = 1
@@ -105,3 +107,13 @@ def parse_state(data: bytes | None, shown: str) -> tuple[SyncState, list[Problem
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         message = "unreadable sync state ignored; notes are compared with the lock file instead"
         return EMPTY, [warning(Location(shown), "sync-state-damaged", message)]
+
+
+def read_state(state_file: Path) -> tuple[bytes | None, SyncState, list[Problem]]:
+    """Read a sync state file: its bytes as they are, what it says, and a warning if it is unreadable."""
+    shown = display_path(state_file)
+    data, unreadable = read_bytes(state_file, shown, LIMITS.lock)
+    state, problems = parse_state(data, shown)
+    if unreadable is not None:  # planning falls back on the lock file, and writing it will fail visibly
+        problems.append(warning(unreadable.location, "sync-state-damaged", unreadable.message))
+    return data, state, problems
