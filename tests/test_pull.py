@@ -48,6 +48,17 @@ def synced(project, tmp_path):
     return project, col
 
 
+@pytest.fixture
+def demo_synced(project, tmp_path):
+    """The shared demo deck and its sub-deck, synced into a fresh collection."""
+    project.write("demo.yaml", DEMO)
+    project.write("demo/sub.yaml", SUB)
+    col = empty_collection(tmp_path / "anki")
+    code, doc = sync(project, col)
+    assert code == 0, doc
+    return project, col
+
+
 def test_pull_rewrites_only_the_edited_values(synced) -> None:
     project, col = synced
     edit_in_anki(col, "alpha", 1, "The <b>very</b> first letter")
@@ -90,11 +101,8 @@ def test_html_that_does_not_map_back_is_listed_and_left(synced) -> None:
     assert after != before and b"'The first letter'" in after
 
 
-def test_pull_resolves_a_conflict_in_ankis_favour(project, tmp_path) -> None:
-    project.write("demo.yaml", DEMO)
-    project.write("demo/sub.yaml", SUB)
-    col = empty_collection(tmp_path / "anki")
-    sync(project, col)
+def test_pull_resolves_a_conflict_in_ankis_favour(demo_synced) -> None:
+    project, col = demo_synced
     edit_in_anki(col, "alpha", 1, "The first letter (fixed in Anki)")
     project.write("demo.yaml", CHANGED)
     code, doc = sync(project, col)
@@ -149,11 +157,8 @@ def test_pull_through_ankiconnect(synced) -> None:
     assert "'The first letter, fixed'" in (project.cards / "demo.yaml").read_text()
 
 
-def test_a_cloze_edited_in_anki_is_pulled_into_its_cloze_value(project, tmp_path) -> None:
-    project.write("demo.yaml", DEMO)
-    project.write("demo/sub.yaml", SUB)
-    col = empty_collection(tmp_path / "anki")
-    sync(project, col)
+def test_a_cloze_edited_in_anki_is_pulled_into_its_cloze_value(demo_synced) -> None:
+    project, col = demo_synced
     edit_in_anki(col, "Delta", 0, "Delta is letter {{c1::four}}, after {{c2::gamma}}.")
     code, doc = pull(project, col)
     assert code == 0, doc
