@@ -34,22 +34,38 @@ Part = Union[str, Deletion]
 
 def _numbers(digits: str) -> tuple[int, ...] | None:
     """Read `1,2` as (1, 2); None when Anki would not read the token as a deletion at all."""
+    if "," not in digits:  # the usual `c1`: one number, no set to build
+        return (int(digits),) if len(digits) <= 5 and int(digits) <= _LARGEST else None
     parts = [part for part in digits.split(",") if part]
     if any(len(part) > 5 or int(part) > _LARGEST for part in parts):
         return None
     return tuple(sorted({int(part) for part in parts}))
 
 
-def tokens(text: str) -> Iterator[tuple[int, int, tuple[int, ...] | None]]:
-    """Yield (start, end, numbers) for each opener and (start, end, None) for each `}}`."""
+Token = tuple[int, int, Union[tuple[int, ...], None]]
+
+
+def tokens(text: str) -> tuple[Token, ...]:
+    """Return (start, end, numbers) for each opener and (start, end, None) for each `}}`."""
+    if "{{" not in text and "}}" not in text:  # most text has no deletion markers at all
+        return ()
+    return _scanned(text)
+
+
+# Validation counts a cloze text's deletions and looks for mistakes, rendering takes its card
+# numbers and parses it: one scan serves them all (the tokens are an immutable tuple).
+@functools.lru_cache(maxsize=1024)
+def _scanned(text: str) -> tuple[Token, ...]:
+    found: list[Token] = []
     for match in _TOKEN.finditer(text):
         digits = match.group(1)
         if digits is None:
-            yield match.start(), match.end(), None
+            found.append((match.start(), match.end(), None))
             continue
         numbers = _numbers(digits)
         if numbers is not None:
-            yield match.start(), match.end(), numbers
+            found.append((match.start(), match.end(), numbers))
+    return tuple(found)
 
 
 def parse(text: str) -> list[Part]:

@@ -41,15 +41,17 @@ class _Checker:
         self.path = path
         self.real_path = file
         self.problems: list[Problem] = []
+        self.errors = 0  # how many of the problems are errors: asked twice per card
 
     def at(self, node: Node) -> Location:
         return Location(self.path, node.line, node.col)
 
     def fail(self, node: Node, code: str, message: str) -> None:
         self.problems.append(error(self.at(node), code, message))
+        self.errors += 1
 
     def error_count(self) -> int:
-        return sum(1 for problem in self.problems if problem.severity == "error")
+        return self.errors
 
     def fields(self, mapping: Mapping, allowed: tuple[str, ...], what: str) -> dict[str, tuple[Scalar, Node]]:
         """Index a mapping's keys, reporting unknown ones with a suggestion."""
