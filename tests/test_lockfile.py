@@ -90,3 +90,22 @@ def test_a_union_merge_of_two_branches_reads_as_the_later_entries(tmp_path) -> N
     assert {key: (e.hash, e.mod) for key, e in parsed.items()} == {
         "D/a": ("h3", 300), "D/b": ("h2", 200), "D/c": ("h4", 300),
     }
+
+
+def test_numbers_are_read_only_as_plain_decimals_below_the_limit() -> None:
+    # Unusual columns take the checked path: each line reads as an entry or a located warning.
+    lines = [
+        "D/a\th\t0000000000000000100\t5\tbasic\tD",  # leading zeros past 16 digits: still 100
+        "D/b\th\t9007199254740991\t5\tbasic\tD",  # 2**53 - 1, the largest time kept
+        "D/c\th\t9007199254740992\t5\tbasic\tD",  # 2**53: damaged
+        "D/d\th\t\u00b2\t5\tbasic\tD",  # a superscript digit: isdigit() but not a number
+        "D/e\th\t+7\t5\tbasic\tD",  # int() reads it; kept as before
+        "#1/f\th\t1\t2\tbasic\t#1",  # a key starting with '#' is an entry, not a comment
+        "D/g\t\t1\t2\tbasic\tD",  # no hash: damaged
+        "D/h\th\t\u0661\t5\tbasic\tD",  # an Arabic-Indic digit: int() reads it as 1
+    ]
+    parsed, problems = parse_lock("\n".join(lines) + "\n", "deckgen.lock")
+    assert {key: entry.mod for key, entry in parsed.items()} == {
+        "D/a": 100, "D/b": 9007199254740991, "D/e": 7, "#1/f": 1, "D/h": 1}
+    assert [(p.location.line, p.code) for p in problems] == [(3, "lock-damaged"), (4, "lock-damaged"),
+                                                              (7, "lock-damaged")]

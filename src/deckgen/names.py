@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -24,7 +25,13 @@ MAX_NAME_BYTES = 200
 _NOT_IN_ANKI_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Characters a deck name or tag cannot hold: the above, line breaks and tabs, C1 controls, and
 # line or paragraph separators (they would split the lock file's lines).
-_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Compiled on first use (it takes about a millisecond, which a no-op build need not pay).
+_NOT_IN_NAMES = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+
+
+@functools.cache
+def _name_breaker() -> re.Pattern[str]:
+    return re.compile(_NOT_IN_NAMES)
 
 
 def _character(char: str) -> str:
@@ -51,7 +58,7 @@ def deck_name_problem(name: str) -> tuple[str, str] | None:
 
     Parts between `::` are compared without their surrounding space, as Anki does.
     """
-    found = _NOT_IN_NAMES.search(name)
+    found = _name_breaker().search(name)
     if found is not None:
         return "deck-character", f"deck name contains the control character {_character(found.group())}; Anki deck names cannot"
     if any(not part.strip() for part in name.split(DECK_SEPARATOR)):
@@ -61,7 +68,7 @@ def deck_name_problem(name: str) -> tuple[str, str] | None:
 
 def namespace_problem(namespace: str) -> tuple[str, str] | None:
     """Say why text cannot be a namespace (it starts every card key in the lock file), or None."""
-    found = _NOT_IN_NAMES.search(namespace)
+    found = _name_breaker().search(namespace)
     if found is None:
         return None
     return "namespace-character", (f"namespace contains the control character {_character(found.group())}; "
@@ -72,7 +79,7 @@ def tag_problem(tag: str) -> tuple[str, str] | None:
     """Say why text cannot be an Anki tag, as (code, message); None for a good one."""
     if not tag.strip():
         return "empty-value", "tag is empty"
-    found = _NOT_IN_NAMES.search(tag.strip())
+    found = _name_breaker().search(tag.strip())
     if found is not None:
         char = _character(found.group())
         return "tag-character", f"tag contains the control character {char}; a tag cannot hold control characters"

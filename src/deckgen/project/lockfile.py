@@ -25,7 +25,8 @@ HEADER = (
 _LARGEST = 1 << 53
 _CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 # Characters that would split a line into columns or lines (str.splitlines breaks at all but tab).
-_SPLITS_LINES = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# (A string: `re` compiles and caches it only for the rare name that needs it.)
+_SPLITS_LINES = "[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 
 
 def _later(a: LockEntry, b: LockEntry) -> LockEntry:
@@ -40,6 +41,17 @@ def parse_lock(text: str, path: str) -> tuple[dict[str, LockEntry], list[Problem
     shared: dict[str, str] = {}  # one object per kind and deck name, not one per line
     for number, line in enumerate(text.splitlines(), start=1):
         parts = line.split("\t")
+        if len(parts) == 6:
+            key, digest, mod, note_id, kind, deck = parts
+            # The usual line (every one a build writes): ASCII digits too short to reach _LARGEST
+            # read as the checks below would read them, so it skips them. Anything else takes them.
+            if key and digest and len(mod) < 16 and len(note_id) < 16 and mod.isascii() and mod.isdigit() \
+                    and note_id.isascii() and note_id.isdigit():
+                entry = LockEntry(key, digest, int(mod), int(note_id), shared.setdefault(kind, kind),
+                                  shared.setdefault(deck, deck))
+                earlier = entries.get(key)
+                entries[key] = entry if earlier is None else _later(earlier, entry)
+                continue
         # A line of six columns with numeric times is an entry even when its key starts with '#' or
         # a conflict marker's characters (a deck may be named "#1" or "<<<<<<<"): tabs tell.
         if len(parts) != 6 or (line[0] == "#" and not (parts[2].isdigit() and parts[3].isdigit())):
@@ -74,8 +86,8 @@ def _one_line(entry: LockEntry) -> str:
     project note type's name, recorded in the last column, can: it is only shown, so such
     characters become spaces there rather than damage the line on every build.
     """
-    if not entry.deck.isprintable() and _SPLITS_LINES.search(entry.deck):  # isprintable: the fast, usual case
-        entry = dataclasses.replace(entry, deck=_SPLITS_LINES.sub(" ", entry.deck))
+    if not entry.deck.isprintable() and re.search(_SPLITS_LINES, entry.deck):  # isprintable: the fast, usual case
+        entry = dataclasses.replace(entry, deck=re.sub(_SPLITS_LINES, " ", entry.deck))
     return entry.line()
 
 
