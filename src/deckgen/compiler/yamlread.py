@@ -103,6 +103,13 @@ class Sequence(NamedTuple):
 Node = Union[Scalar, Mapping, Sequence]
 
 
+# Each card file makes one node per key and value: `_make` skips the keyword-argument handling of
+# the named tuples' constructors, which is most of their cost.
+_scalar = Scalar._make
+_mapping = Mapping._make
+_sequence = Sequence._make
+
+
 def kind_of(node: Node) -> str:
     """Name a node's kind the way messages talk about it."""
     if isinstance(node, Scalar):
@@ -133,14 +140,14 @@ class _Converter:
             if id(node) in self.seen:
                 self.reused = True
                 # Keep a reused scalar's text so one alias does not also cause "missing" errors.
-                return Scalar(node.value, line, col) if cls is _ScalarNode else None
+                return _scalar((node.value, line, col)) if cls is _ScalarNode else None
             self.seen.add(id(node))
         if cls is _ScalarNode:
-            return Scalar(node.value, line, col)
+            return _scalar((node.value, line, col))
         if cls is _SequenceNode:
             converted = [self.convert(item) for item in node.value]
             # Only a reused node (an alias) converts to None.
-            return Sequence(tuple(item for item in converted if item is not None), line, col)
+            return _sequence((tuple(item for item in converted if item is not None), line, col))
         return self.convert_mapping(node, line, col)  # type: ignore[arg-type]  # the only node class left
 
     def convert_mapping(self, node: yaml.MappingNode, line: int, col: int) -> Mapping:
@@ -151,12 +158,12 @@ class _Converter:
         for key_node, value_node in node.value:
             if plain_keys and key_node.__class__ is _ScalarNode:
                 mark = key_node.start_mark
-                key: Node | None = Scalar(key_node.value, mark.line + 1, mark.column + 1)
+                key: Node | None = _scalar((key_node.value, mark.line + 1, mark.column + 1))
             else:
                 key = convert(key_node)
             if plain_keys and value_node.__class__ is _ScalarNode:  # most values: skip a call
                 mark = value_node.start_mark
-                value: Node | None = Scalar(value_node.value, mark.line + 1, mark.column + 1)
+                value: Node | None = _scalar((value_node.value, mark.line + 1, mark.column + 1))
             else:
                 value = convert(value_node)
             if key is None or value is None:
@@ -173,7 +180,7 @@ class _Converter:
                 continue
             first_seen[key.value] = key
             pairs.append((key, value))
-        return Mapping(tuple(pairs), line, col)
+        return _mapping((tuple(pairs), line, col))
 
 
 # libyaml and PyYAML's Python parser word the same mistake differently ("did not find expected
