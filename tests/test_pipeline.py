@@ -45,6 +45,17 @@ def test_validate_refuses_deletions_anki_would_show_as_an_error_card(text: str, 
     assert [found[2] for found in _validate(f"deck: D\ncards:\n  - id: a\n    cloze: '{text}'\n")] == [code]
 
 
+@pytest.mark.parametrize("text, count, ordinals", [
+    ("{{c1::a}}", 1, (0,)), ("{{c01::a}}", 1, (0,)), ("{{c\u0661::a}}", 1, (0,)),  # any digits Python reads
+    ("{{c000001::a}}", 0, ()), ("{{c65536::a}}", 0, ()),  # more than five digits or above 65535: text
+    ("{{c2,1,2::a}}", 1, (0, 1)), ("{{c1::a{{c3::b}}}} }}", 2, (0, 2)), ("plain }} text", 0, ()),
+])
+def test_cloze_numbers_are_read_as_anki_reads_them(text: str, count: int, ordinals: tuple[int, ...]) -> None:
+    from deckgen import cloze
+
+    assert (cloze.count(text), cloze.ordinals(text)) == (count, ordinals)
+
+
 def test_a_deletion_on_several_cards_is_a_cloze_like_any_other(project, collection) -> None:
     # `{{c1,2::...}}` counted for project note types but was an error for deckgen's own cloze cards.
     project.write("a.yaml", "deck: D\ncards:\n  - id: a\n    cloze: '{{c1,2::Paris}} and {{c3::Lyon}}'\n")
