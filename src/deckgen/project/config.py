@@ -5,11 +5,10 @@ The only module that reads TOML. Mistakes in it are located problems like any ca
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from deckgen.problems import Location, Problem, error
 from deckgen.project.files import LIMITS, read_text
@@ -48,6 +47,13 @@ class Config(NamedTuple):
     problems: tuple[Problem, ...] = ()
 
 
+def _close_match(word: str, choices: Iterable[str]) -> list[str]:
+    """Suggest the likeliest meant choice for a misspelt word (an empty list for none)."""
+    import difflib  # only a settings file with a mistake needs it: every build reads this module
+
+    return difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+
+
 class _Reader:
     """Check the parsed TOML, locating each mistake by searching the text for its key."""
 
@@ -69,7 +75,7 @@ class _Reader:
     def known(self, table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
         for key in table:
             if key not in allowed:
-                guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                guess = _close_match(key, allowed)
                 hint = f"; did you mean '{guess[0]}'?" if guess else f"; expected one of: {', '.join(allowed)}"
                 self.fail(key, f"unknown setting '{key}' in {where}{hint}")
 
@@ -96,7 +102,7 @@ class _Reader:
             disable = []
         for code in disable:
             if code not in rules:
-                guess = difflib.get_close_matches(code, sorted(rules), n=1, cutoff=0.6)
+                guess = _close_match(code, sorted(rules))
                 hint = f"; did you mean '{guess[0]}'?" if guess else ""
                 self.fail("disable", f"unknown lint rule '{code}'{hint}")
         values = tuple((name, self.number(table, name, o.default, o.kind, o.low, o.high))
