@@ -89,8 +89,10 @@ def write_build(project: Project, compilation: Compilation, *, also: Mapping[Pat
     if new_lock != project.lock.text:
         outputs[project.paths.lock_path] = new_lock.encode("utf-8")
     write_files(outputs)
+    written = tuple(outputs)
+    del outputs  # the packages' bytes are on disk now: the cache need not be made beside them
     _write_cache(project, compilation, records, new_lock)
-    return Written(tuple(outputs))
+    return Written(written)
 
 
 def _digest_of(path: Path) -> str | None:

@@ -15,9 +15,11 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import zipfile
+from typing import Iterator
 
 from deckgen.anki.notetype_json import own_type_json, project_type_json
 from deckgen.anki.notetypes import ProjectNoteType
@@ -31,6 +33,10 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _DEFLATE_LEVEL = 1
 # A package in build/ is only read to recover a lost lock file; nothing larger is worth reading.
 _LARGEST_COLLECTION = 1 << 30
+# Bytes read from the collection file at a time while deflating it into the zip.
+_COPY_CHUNK = 1 << 20
+# Notes hashed together by plan_digest: few enough calls, small enough strings.
+_DIGEST_SLICE = 1024
 
 
 def _genanki_constant(module: str, name: str) -> str:
@@ -83,11 +89,19 @@ def _field_checksum(sort_text: str) -> int:
     return int.from_bytes(hashlib.sha1(sort_text.encode("utf-8")).digest()[:4], "big")
 
 
-def _collection_bytes(plan: PackagePlan) -> bytes:
-    """Build the package's SQLite collection in memory and return its file bytes."""
+def _write_collection(plan: PackagePlan, path: str) -> None:
+    """Build the package's SQLite collection in the file at `path`.
+
+    A file, not `:memory:`: SQLite then keeps only a small page cache in memory, and the
+    zip is deflated from the file, so neither the whole database nor a serialised copy of
+    it is ever held (at 100k notes they were tens of megabytes each).
+    """
     tables, indexes, col_row = _schema()
-    db = sqlite3.connect(":memory:")
+    db = sqlite3.connect(path)
     try:
+        # A scratch file removed afterwards: no journal or syncing is worth paying for.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
         db.executescript(tables)
         db.executescript(col_row)
         top_id = deck_id(plan.top_deck)
@@ -102,57 +116,57 @@ def _collection_bytes(plan: PackagePlan) -> bytes:
             "UPDATE col SET decks = ?, models = ?",
             (json.dumps(decks, sort_keys=True), json.dumps(models, sort_keys=True)),
         )
-        note_rows = []
-        card_rows = []
+        # Cards are keyed by a hash of their note, so only their small keys are gathered and
+        # sorted; note rows (the fields, most of a package) are made one at a time as inserted.
+        card_keys: list[tuple[int, int, int, int, int, int]] = []
         used_card_ids: set[int] = set()
         deck_ids: dict[str, int] = {}
         for position, stamped in enumerate(plan.notes, start=1):
-            note = stamped.note
-            note_rows.append((
-                stamped.note_id, stamped.guid, note.notetype_id, stamped.mod, -1,
-                " " + " ".join(note.card.tags) + " " if note.card.tags else "",
-                "\x1f".join(note.fields), note.sort_text, _field_checksum(note.sort_text), 0, "",
-            ))
-            did = deck_ids.get(note.card.deck) or deck_ids.setdefault(note.card.deck, deck_id(note.card.deck))
-            for ordinal in note.ordinals:
+            deck = stamped.note.card.deck
+            did = deck_ids.get(deck) or deck_ids.setdefault(deck, deck_id(deck))
+            for ordinal in stamped.note.ordinals:
                 cid = card_id_candidate(stamped.guid, ordinal)
                 while cid in used_card_ids:  # rare hash clash: step deterministically
                     cid += 1
                 used_card_ids.add(cid)
-                card_rows.append((cid, stamped.note_id, did, ordinal, stamped.mod, -1,
-                                  0, 0, position, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+                card_keys.append((cid, stamped.note_id, did, ordinal, stamped.mod, position))
+        del used_card_ids
+        card_keys.sort()
         # Rows in key order and indexes built afterwards fill SQLite's pages in one pass.
-        note_rows.sort()
-        card_rows.sort()
-        db.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        db.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+        db.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", _note_rows(plan))
+        db.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       ((cid, nid, did, ordinal, mod, -1, 0, 0, position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                        for cid, nid, did, ordinal, mod, position in card_keys))
         db.executescript(indexes)
         db.commit()
-        return _database_bytes(db)
     finally:
         db.close()
+    _clear_header_counters(path)
 
 
-def _database_bytes(db: sqlite3.Connection) -> bytes:
-    """Return an in-memory database's file bytes.
+def _clear_header_counters(path: str) -> None:
+    """Zero the header fields a database file gets from the writes and the SQLite that made it.
 
-    `serialize` exists from Python 3.11; on 3.10 the database is copied into a temporary
-    file with SQLite's backup API and read back (the same bytes).
+    They are the file change counter, the version-valid-for number and the SQLite version
+    (an in-memory database, as earlier versions built, leaves all three zero): the same plan
+    then gives the same bytes with any SQLite, and the same bytes those versions gave.
     """
-    if hasattr(db, "serialize"):
-        return db.serialize()
-    handle, name = tempfile.mkstemp(prefix="deckgen-", suffix=".anki2")
-    os.close(handle)
-    try:
-        target = sqlite3.connect(name)
-        try:
-            db.backup(target)
-        finally:
-            target.close()
-        with open(name, "rb") as file:
-            return file.read()
-    finally:
-        os.unlink(name)
+    with open(path, "r+b") as file:
+        file.seek(24)
+        file.write(bytes(4))
+        file.seek(92)
+        file.write(bytes(8))
+
+
+def _note_rows(plan: PackagePlan) -> Iterator[tuple[object, ...]]:
+    """Yield the notes table's rows in note-id order, one at a time."""
+    # Note ids are unique within a package, so ordering by id alone is ordering by row.
+    for stamped in sorted(plan.notes, key=lambda s: s.note_id):
+        note = stamped.note
+        tags = note.card.tags
+        yield (stamped.note_id, stamped.guid, note.notetype_id, stamped.mod, -1,
+               " " + " ".join(tags) + " " if tags else "",
+               "\x1f".join(note.fields), note.sort_text, _field_checksum(note.sort_text), 0, "")
 
 
 def plan_digest(plan: PackagePlan) -> str:
@@ -165,8 +179,12 @@ def plan_digest(plan: PackagePlan) -> str:
         digest.update(f"{nt.id}:{mod}:{nt.content_hash}\0".encode())
     for name, data in plan.media:
         digest.update(f"{name}:{hashlib.sha256(data).hexdigest()}\0".encode())
-    digest.update("".join(f"{s.guid}\t{s.note_id}\t{s.mod}\t{s.note.content_hash}\t{s.note.sort_text}\t{s.note.ordinals}\n"
-                          for s in plan.notes).encode())
+    # Hashed a slice at a time: the same bytes as one string of every line, without building it
+    # (at 100k notes that string, its pieces and its encoding were tens of megabytes at once).
+    notes = plan.notes
+    for start in range(0, len(notes), _DIGEST_SLICE):
+        digest.update("".join(f"{s.guid}\t{s.note_id}\t{s.mod}\t{s.note.content_hash}\t{s.note.sort_text}\t{s.note.ordinals}\n"
+                              for s in notes[start:start + _DIGEST_SLICE]).encode())
     return digest.hexdigest()
 
 
@@ -174,16 +192,29 @@ def package_bytes(plan: PackagePlan) -> bytes:
     """Return the .apkg file for a plan: deflated, with fixed entry dates and order."""
     # Anki's media map names each bundled file by its zip entry: {"0": "dg-1a2b.png", ...}.
     media_map = json.dumps({str(i): name for i, (name, _) in enumerate(plan.media)}).encode("utf-8")
-    entries = [("collection.anki2", _collection_bytes(plan)), ("media", media_map)]
-    entries += [(str(i), data) for i, (_, data) in enumerate(plan.media)]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=_DEFLATE_LEVEL)
+    # A private folder, removed with whatever is in it however this ends.
+    with tempfile.TemporaryDirectory(prefix="deckgen-") as folder:
+        collection = os.path.join(folder, "collection.anki2")
+        _write_collection(plan, collection)
+        with zipfile.ZipFile(buffer, "w") as archive:
+            with open(collection, "rb") as source, archive.open(_entry("collection.anki2"), "w") as entry:
+                shutil.copyfileobj(source, entry, _COPY_CHUNK)
+            archive.writestr(_entry("media"), media_map, compresslevel=_DEFLATE_LEVEL)
+            for i, (_, data) in enumerate(plan.media):
+                archive.writestr(_entry(str(i)), data, compresslevel=_DEFLATE_LEVEL)
     return buffer.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """Describe one zip entry: deflated at our level, with a fixed date and permissions."""
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    # What `writestr(..., compresslevel=)` sets; `open(info, "w")` reads it from the entry
+    # itself, under this name from Python 3.13 and a private one before.
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", _DEFLATE_LEVEL)
+    return info
 
 
 def note_stamps(package: bytes) -> dict[str, tuple[int, int]]:

@@ -188,12 +188,16 @@ def _import(package: Path, paths: ProjectPaths, merge: bool, limits: Limits, now
         (stage / "cards" / MEDIA_FOLDER).mkdir(parents=True)
         extract_media(archive, layout, stage / "cards" / MEDIA_FOLDER, limits)
         plan = plan_import(collection, state, package.name)
+        del collection  # the plan keeps what it needs of it
         if not plan.notes:
             raise ImportRefused("the package has no notes to import"
                                 + (" that the project does not already have" if plan.already_there else ""))
         _stage(plan, stage, paths)
         compilation, build_warnings = _compile_stage(stage, now, where)
         lock, round_trip_warnings = _check_round_trip(plan, compilation, where)
+        # Checked: the staged build is not needed any more, and freeing it first keeps the
+        # peak lower while every file's bytes are made and written.
+        del compilation
         outputs, media_kept = _outputs(plan, stage, paths)
         media_written = len(outputs) - len(plan.card_files) - len(plan.notetype_files)
         lock_bytes, old_lock = _merged_lock(paths.lock_path, lock)

@@ -42,11 +42,12 @@ def _linked(notes: Iterable[Note], media: MediaIndex) -> tuple[list[Note], dict[
     return linked, files, problems
 
 
-def _guid_problems(notes: Sequence[tuple[Note, str]]) -> list[Problem]:
+def _guid_problems(notes: Iterable[Note]) -> list[Problem]:
     """Report two cards with one GUID when either is explicit (equal derived ones are equal ids, reported already)."""
     seen: dict[str, Card] = {}
     problems = []
-    for note, guid in notes:
+    for note in notes:
+        guid = note.guid
         first = seen.setdefault(guid, note.card)
         if first is not note.card and (first.guid or note.card.guid):
             message = (f"card '{note.card.id}' has the same note identity (guid {guid}) as card '{first.id}' at "
@@ -89,8 +90,7 @@ def compile_cards(
     would stamp and package exactly as the last build did: their lock lines are kept as they are.
     """
     notes, media_files, problems = _linked((note for file in files for note in file.notes), media)
-    guids = [(note, note.guid) for note in notes]
-    problems.extend(_guid_problems(guids))
+    problems.extend(_guid_problems(notes))
     stamper = Stamper(previous, now)
     own_ids = notetypes.own_ids
 
@@ -108,7 +108,7 @@ def compile_cards(
     lock += kept_lines
 
     by_deck: dict[str, list[StampedNote]] = defaultdict(list)
-    for note, guid in guids:
+    for note in notes:
         card = note.card
         key, kind = note.key, lock_kind(note, own_ids)
         old = previous.get(key)
@@ -116,7 +116,7 @@ def compile_cards(
             problems.extend(_stamp_problems(card, old, kind))
         entry, status = stamper.stamp(key, note.content_hash, kind, card.deck)
         lock.append(entry)
-        by_deck[card.top_deck].append(StampedNote(note, guid, entry.note_id, entry.mod, status))
+        by_deck[card.top_deck].append(StampedNote(note, note.guid, entry.note_id, entry.mod, status))
 
     packages: list[PlannedPackage] = []
     filenames: dict[str, str] = {}
