@@ -24,16 +24,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from deckgen.model import Card, LockEntry, MediaRef, Note, PackageSummary, ParsedFile
+from deckgen.model import LockEntry, PackageSummary, ParsedFile
 from deckgen.names import top_level
-from deckgen.problems import Location, Problem
+from deckgen.problems import Problem
+from deckgen.project.cache_rows import decode_parsed, decode_problem, deflated_json, encode_parsed, encode_problem, inflated_json
 from deckgen.project.counts import NoteCounts, decode_counts, encode_counts
 
 CACHE_NAME = ".deckgen-cache"
@@ -81,77 +81,9 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-# -- cards, notes and problems as JSON ---------------------------------------------------------
-
-
-def _encode_card(card: Card) -> list:
-    row: list[Any] = list(card)
-    row[3] = [card.location.line, card.location.col]
-    del row[4]  # the file's real path is the record's
-    return row
-
-
-def _pairs(rows: list) -> tuple:
-    return tuple(map(tuple, rows)) if rows else ()
-
-
-def _decode_card(row: list, path: str, file: str, seen: dict) -> Card:
-    (card_id, kind, deck, (line, col), front, back, text, extra, source, reverse, tags, guid, notetype, named,
-     html, positions, namespace, nolint) = row
-    # The parser gives all cards of a file the same deck, source and tag objects; so do we,
-    # which keeps 100k cached cards from holding 100k copies of each.
-    shared = seen.setdefault
-    return Card(card_id, shared(kind, kind), shared(deck, deck), Location(path, line, col), file, front, back, text,
-                extra, shared(source, source), reverse, shared(("tags",) + tuple(tags), tuple(tags)), guid, notetype,
-                _pairs(named), html, _pairs(positions), namespace, _pairs(nolint))
-
-
-def _texts(card: Card) -> tuple[str, ...]:
-    return card.front, card.back, card.text, card.extra, card.source
-
-
-def _encode_note(note: Note, index: dict[Location, int]) -> list:
-    card = note.card
-    media = [[r.kind, r.target, r.location.line, r.location.col, r.verbatim] for r in note.media]
-    # A plain-text field is its card's text as written: stored as the text's position among the
-    # card's texts, which makes the record smaller and quicker to read, and lets the decoded note
-    # share its card's string, as the parser's notes do.
-    where = {text: i for i, text in reversed(list(enumerate(_texts(card)))) if text}
-    fields = [where.get(value, value) for value in note.fields]
-    return [index.get(card.location, -1), card.kind, note.notetype_id, fields, where.get(note.sort_text, note.sort_text),
-            list(note.ordinals), note.content_hash, media, note.key, note.guid]
-
-
-def _decode_note(row: list, cards: tuple[Card, ...], path: str, file: str) -> Note:
-    position, kind, notetype_id, fields, sort_text, ordinals, content_hash, media, key, guid = row
-    card = cards[position]
-    if card.kind != kind:  # a card of a project note type takes the type's kind
-        card = card._replace(kind=kind)
-    refs = tuple(MediaRef(k, target, file, Location(path, line, col), None, verbatim)
-                 for k, target, line, col, verbatim in media) if media else ()
-    texts = _texts(card)
-    if sort_text.__class__ is not str:
-        sort_text = texts[sort_text]
-    return Note(card, notetype_id, tuple(value if value.__class__ is str else texts[value] for value in fields),
-                sort_text, tuple(ordinals), content_hash, refs, key, guid)
-
-
-def _encode_problem(problem: Problem) -> list:
-    where = problem.location
-    return [where.path, where.line, where.col, problem.code, problem.message, problem.severity]
-
-
-def _decode_problem(row: list) -> Problem:
-    path, line, col, code, message, severity = row
-    if severity not in ("error", "warning"):
-        raise ValueError(severity)
-    return Problem(Location(path, line, col), code, message, severity)
-
-
 def _record(key: bytes, value: object) -> bytes:
     """Frame one record holding `value` as deflated JSON."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return _framed(key, zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
+    return _framed(key, deflated_json(value))
 
 
 def _framed(key: bytes, body: bytes) -> bytes:
@@ -176,10 +108,6 @@ def _records(raw: bytes) -> dict[bytes, bytes]:
         if _checksum(key, body) == check:
             records[key] = body
     return records
-
-
-def _value(body: bytes) -> Any:
-    return json.loads(zlib.decompress(body).decode("utf-8", "surrogatepass"))
 
 
 def _file_key(path: str, digest: str) -> bytes:
@@ -236,14 +164,14 @@ def deck_lock_hashes(entries: Iterable[LockEntry], skip: Iterable[str] = ()) -> 
 def _encode_deck(deck: DeckRecord) -> list:
     package = deck.package
     return [deck.top_deck, [list(f) for f in deck.files], deck.lock, list(deck.guids),
-            [_encode_problem(p) for p in deck.problems], encode_counts(deck.counts),
+            [encode_problem(p) for p in deck.problems], encode_counts(deck.counts),
             [list(vars(package.summary).values()), package.plan, package.bytes]]
 
 
 def _decode_deck(value: Any) -> DeckRecord:
     top, files, lock, guids, problems, counts, (summary, plan, data) = value
     return DeckRecord(str(top), tuple((str(p), str(d)) for p, d in files), str(lock), tuple(map(str, guids)),
-                      tuple(map(_decode_problem, problems)), decode_counts(counts),
+                      tuple(map(decode_problem, problems)), decode_counts(counts),
                       PackageRecord(PackageSummary(*summary), str(plan), str(data)))
 
 
@@ -276,7 +204,7 @@ class BuildCache:
         digest = hashlib.sha256(raw).hexdigest()
         records = _records(raw)
         try:
-            header = _value(records[_HEADER_KEY]) if _HEADER_KEY in records else {}
+            header = inflated_json(records[_HEADER_KEY]) if _HEADER_KEY in records else {}
         except (ValueError, zlib.error):
             header = {}
         if not isinstance(header, dict) or header.get("code") != code_fingerprint() or header.get("notetypes") != notetypes:
@@ -286,16 +214,16 @@ class BuildCache:
     def parsed(self, path: str, file: str, digest: str) -> ParsedFile | None:
         """Return a card file's cards, notes and problems as the last build read them, if its text is the same."""
         body = self.records.get(_file_key(path, digest))
-        if body is None:
-            return None
-        seen: dict = {}
-        try:
-            card_rows, note_rows, problem_rows = _value(body)
-            cards = tuple(_decode_card(row, path, file, seen) for row in card_rows)
-            notes = tuple(_decode_note(row, cards, path, file) for row in note_rows)
-            return ParsedFile(path, file, digest, cards, notes, tuple(_decode_problem(row) for row in problem_rows))
-        except (ValueError, TypeError, IndexError, zlib.error):
-            return None
+        return None if body is None else decode_parsed(body, path, file, digest)
+
+    def with_files(self, bodies: Mapping[tuple[str, str], bytes]) -> BuildCache:
+        """Add records of card files read during this run, by (path as shown, text hash), made by `encode_parsed`.
+
+        The cache written at the end of the run then carries them as they are, instead of
+        encoding those files again.
+        """
+        fresh = {_file_key(path, digest): body for (path, digest), body in bodies.items()}
+        return replace(self, records={**self.records, **fresh}) if fresh else self
 
     def holds(self, path: str, digest: str) -> bool:
         """Tell whether the cache has an intact record of this card file (without reading it)."""
@@ -318,7 +246,7 @@ class BuildCache:
         try:
             if self.header["inputs"] != inputs:
                 return None
-            problems = tuple(_decode_problem(row) for row in self.header["problems"])
+            problems = tuple(decode_problem(row) for row in self.header["problems"])
         except (KeyError, TypeError, ValueError):
             return None
         packages = self.packages()
@@ -336,7 +264,7 @@ class BuildCache:
         for key, body in self.records.items():
             if key.startswith(_DECK_KEY):
                 try:
-                    deck = _decode_deck(_value(body))
+                    deck = _decode_deck(inflated_json(body))
                 except (ValueError, TypeError, zlib.error):
                     continue  # that deck is read again, like a damaged file record
                 found[deck.top_deck] = deck
@@ -371,7 +299,7 @@ def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes:
         "inputs": inputs,
         "media": dict(media),
         "packages": [[list(vars(p.summary).values()), p.plan, p.bytes] for p in sorted(packages, key=lambda p: p.summary.filename)],
-        "problems": [_encode_problem(p) for p in problems],
+        "problems": [encode_problem(p) for p in problems],
     }
     entries = [_record(_DECK_KEY + deck.top_deck.encode("utf-8", "surrogatepass"), _encode_deck(deck))
                for deck in sorted(decks, key=lambda d: d.top_deck)
@@ -388,10 +316,7 @@ def cache_contents(previous: BuildCache, files: Sequence[ParsedFile], notetypes:
         if body is not None:
             entries.append(_framed(key, body))
             continue
-        index = {card.location: i for i, card in enumerate(file.cards)}
-        rows = [_encode_card(card) for card in file.cards]
-        notes = [_encode_note(note, index) for note in file.notes]
-        if any(row[0] < 0 for row in notes):
-            continue  # a note whose card is not the file's own: store nothing rather than guess
-        entries.append(_record(key, [rows, notes, [_encode_problem(p) for p in file.problems]]))
+        body = encode_parsed(file)
+        if body is not None:
+            entries.append(_framed(key, body))
     return b"".join([_FORMAT, b"\n", _record(_HEADER_KEY, header), *entries])

@@ -171,23 +171,41 @@ def _media_intact(cache: BuildCache, root: Path) -> bool:
 
 def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
             progress: ProgressFn, skip: set[tuple[str, str]], done: dict[str, ParsedFile],
-            keep: Keep | None = None) -> None:
+            keep: Keep | None = None) -> dict[tuple[str, str], bytes]:
     """Read into `done` each card file not yet there, from the cache when it can, except those in `skip`.
 
-    `hashes` holds each source's (path as shown, text hash), in the same order.
+    `hashes` holds each source's (path as shown, text hash), in the same order. Returns the
+    cache records that worker processes made of the files they read, by (path, text hash).
     """
     # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
-    from deckgen.compiler.read import read_card_file
+    from deckgen.project.parallel import Job, processes_for, read_in_parallel
 
-    for number, (source, hashed) in enumerate(zip(sources, hashes), start=1):
-        if source.display in done or hashed in skip:
-            continue
-        digest = hashed[1]
-        progress("reading cards", number, len(sources))
+    wanted = [(source, hashed) for source, hashed in zip(sources, hashes)
+              if source.display not in done and hashed not in skip]
+    jobs: list[Job] = []
+    for source, (shown, digest) in wanted:
         real = source.path.as_posix()
-        cached = cache.parsed(source.display, real, digest)
-        file = cached or read_card_file(source.text, source.display, real, digest, notetypes)
-        done[source.display] = file if keep is None else keep(file)
+        cached = cache.parsed(shown, real, digest)
+        if cached is None:
+            jobs.append(Job(source.text, shown, real, digest))
+        else:
+            done[shown] = cached if keep is None else keep(cached)
+    count, total = len(done), len(done) + len(jobs)
+    processes = processes_for(jobs)
+    if processes > 1:
+        files = read_in_parallel(jobs, notetypes, processes)
+    else:
+        from deckgen.compiler.read import read_card_file
+
+        files = ((read_card_file(*job, notetypes), None) for job in jobs)
+    bodies: dict[tuple[str, str], bytes] = {}
+    for number, (file, body) in enumerate(files, start=count + 1):
+        progress("reading cards", number, total)
+        done[file.path] = file if keep is None else keep(file)
+        if body is not None:
+            bodies[file.path, file.digest] = body
+    # `done` is filled in file order whatever came from the cache: callers read it by path.
+    return bodies
 
 
 def _keepable(cache: BuildCache, sources: tuple[tuple[str, str], ...], entries: Mapping[str, LockEntry],
@@ -231,11 +249,16 @@ def _clashes(files: Iterable[ParsedFile], kept: Mapping[str, DeckRecord], entrie
 
 def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cache: BuildCache, notetypes: NoteTypes,
                 progress: ProgressFn, kept: dict[str, DeckRecord], entries: Mapping[str, LockEntry],
-                keep: Keep | None = None) -> tuple[list[ParsedFile], tuple[DeckRecord, ...]]:
-    """Read every card file but those of the `kept` decks still keepable once the others are read."""
+                keep: Keep | None = None) -> tuple[list[ParsedFile], tuple[DeckRecord, ...], BuildCache]:
+    """Read every card file but those of the `kept` decks still keepable once the others are read.
+
+    The cache returned also holds the records that worker processes made of the files they read.
+    """
     done: dict[str, ParsedFile] = {}
+    bodies: dict[tuple[str, str], bytes] = {}
     while True:
-        _parsed(sources, hashes, cache, notetypes, progress, {f for deck in kept.values() for f in deck.files}, done, keep)
+        bodies.update(_parsed(sources, hashes, cache, notetypes, progress,
+                              {f for deck in kept.values() for f in deck.files}, done, keep))
         # A file read may add cards to a deck thought kept: that deck is read after all.
         dropped = {card.top_deck for file in done.values() for card in file.cards} & kept.keys()
         if kept and not dropped and _clashes(done.values(), kept, entries):
@@ -243,7 +266,8 @@ def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], 
         if not dropped:
             break
         kept = {top: deck for top, deck in kept.items() if top not in dropped}
-    return [done[s.display] for s in sources if s.display in done], tuple(kept[top] for top in sorted(kept))
+    files = [done[s.display] for s in sources if s.display in done]
+    return files, tuple(kept[top] for top in sorted(kept)), cache.with_files(bodies)
 
 
 def _lint_options() -> dict[str, tuple[Option, ...]]:
@@ -291,7 +315,7 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool =
     keepable: dict[str, DeckRecord] = {}
     if reuse and keep_decks and lock_text is not None and not problems and not found and _media_intact(cache, root):
         keepable = _keepable(cache, hashes, entries, on_disk)
-    files, kept = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries, keep)
+    files, kept, cache = _read_cards(sources, hashes, cache, notetypes, progress, keepable, entries, keep)
     del sources  # the card texts are parsed: free them (tens of MB at 100k cards)
     from deckgen.compiler.read import cross_file_problems
 
