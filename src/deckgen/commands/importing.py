@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.anki.apkg import Limits, extract_collection, extract_media, open_package, read_layout
@@ -123,9 +123,9 @@ def _check_round_trip(plan: ImportPlan, compilation: Compilation, where: Locatio
         if note is None or note.fields != original.fields or note.notetype_id != original.notetype_id:
             raise ImportRefused(f"note {original.id} would not come back unchanged; please report this as a deckgen bug")
         extra_cards += len(set(note.ordinals) - set(original.ordinals))
-        lock.append(replace(entries[imported.key], mod=original.mod, note_id=original.id))
+        lock.append(entries[imported.key]._replace(mod=original.mod, note_id=original.id))
     mods = dict(plan.notetype_mods)
-    lock += [replace(e, mod=mods[int(e.key.split("/")[1])]) for e in compilation.lock
+    lock += [e._replace(mod=mods[int(e.key.split("/")[1])]) for e in compilation.lock
              if e.kind == "notetype" and e.key.startswith("@notetype/") and int(e.key.split("/")[1]) in mods]
     found = [warning(where, "import-missing-cards", f"{extra_cards} cards that the notes' templates call for are "
                      "missing in the package; the next import of the built package adds them")] if extra_cards else []

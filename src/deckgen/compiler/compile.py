@@ -154,7 +154,7 @@ def compile_cards(
     gone = [e for _, e in sorted(previous.items()) if e.key not in current and e.kind != "notetype"]
     # A removed card keeps its line, marked removed: should it come back, its time still moves
     # past the one Anki has, and its note id stays its own.
-    lock += [replace(e, hash=REMOVED) for e in gone]
+    lock += [e._replace(hash=REMOVED) for e in gone]
     removed = tuple(e for e in gone if e.hash != REMOVED)  # removed by this build
     unchanged = tuple(replace(s, new=0, changed=0, unchanged=s.notes) for s in kept)
     compilation = Compilation(tuple(packages), tuple(lock), removed, tuple(problems), kept=unchanged)

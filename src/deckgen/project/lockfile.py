@@ -8,7 +8,6 @@ cleanly, and conflict markers left in it are resolved by keeping the later entry
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Iterable
 
@@ -87,7 +86,7 @@ def _one_line(entry: LockEntry) -> str:
     characters become spaces there rather than damage the line on every build.
     """
     if not entry.deck.isprintable() and re.search(_SPLITS_LINES, entry.deck):  # isprintable: the fast, usual case
-        entry = dataclasses.replace(entry, deck=re.sub(_SPLITS_LINES, " ", entry.deck))
+        entry = entry._replace(deck=re.sub(_SPLITS_LINES, " ", entry.deck))
     return entry.line()
 
 
