@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import threading
 
@@ -48,22 +47,10 @@ def test_workers_read_the_same_files_and_problems_as_one_process(rich, monkeypat
     assert any(p.severity == "error" for p in serial.problems)
 
 
-_READ = parallel._read
-
-
-def _spy(index: int) -> tuple[bytes, bytes | None]:
-    """Read as a worker does, and tell which process read."""
-    pickled, body = _READ(index)
-    return pickle.dumps((os.getpid(), pickle.loads(pickled))), body
-
-
-def test_workers_are_other_processes(rich, monkeypatch) -> None:
-    notetypes = _load(rich, "1", monkeypatch).notetypes
-    monkeypatch.setattr(parallel, "_read", _spy)  # forked workers inherit the patch
-    monkeypatch.setenv(parallel.JOBS_VARIABLE, "2")
-    jobs = [parallel.Job(path.read_text("utf-8"), path.name, path.as_posix(), "x") for path in sorted(rich.cards.rglob("*.yaml"))]
-    pids = {pid for (pid, _), _ in parallel.read_in_parallel(jobs, notetypes, parallel.processes_for(jobs))}
-    assert pids and os.getpid() not in pids
+def test_workers_are_other_processes_and_results_come_in_order() -> None:
+    results = list(parallel.in_workers(lambda index: (index, os.getpid()), 6, 2))
+    assert [index for index, _ in results] == list(range(6))
+    assert os.getpid() not in {pid for _, pid in results}
 
 
 def _written(project: Project) -> dict[str, bytes]:
@@ -82,25 +69,25 @@ def test_a_build_read_by_workers_writes_the_same_bytes(rich, monkeypatch) -> Non
     rich.lock.unlink()
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "2")
     assert not run_build(rich.cards, rich.build_dir, rich.lock, now=NOW).failed
-    assert any(name.endswith(".apkg") for name in serial) and "build/.deckgen-cache" in serial
+    assert sum(name.endswith(".apkg") for name in serial) >= 2 and "build/.deckgen-cache" in serial
     assert _written(rich) == serial
     # The cache the workers' records went into serves the next build as well as the usual one.
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "1")
     assert load_project(ProjectPaths.of(rich.cards, rich.build_dir, rich.lock), reuse=True).reused is not None
 
 
-def test_small_projects_and_threaded_processes_read_in_one_process(monkeypatch) -> None:
-    small = [parallel.Job("x" * 1000, f"{i}.yaml", f"/{i}.yaml", "h") for i in range(4)]
+def test_small_projects_and_threaded_processes_work_in_one_process(monkeypatch) -> None:
     monkeypatch.delenv(parallel.JOBS_VARIABLE, raising=False)
-    assert parallel.processes_for(small) == 1
+    assert parallel.processes_for(999, 1000, 4) == 1
+    assert parallel.processes_for(1000, 1000, 4) == min(4, len(os.sched_getaffinity(0)))
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "3")
-    assert parallel.processes_for(small) == 3
-    assert parallel.processes_for(small[:2]) == 2  # never more processes than files
+    assert parallel.processes_for(10, 1000, 4) == 3  # the setting holds whatever the size
+    assert parallel.processes_for(10, 1000, 2) == 2  # never more processes than pieces of work
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:  # forking beside another thread could deadlock the child
-        assert parallel.processes_for(small) == 1
+        assert parallel.processes_for(10, 1000, 4) == 1
     finally:
         stop.set()
         other.join()

@@ -14,10 +14,10 @@ import hashlib
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping, Sequence
 
 from deckgen.errors import WriteError
-from deckgen.model import Compilation, PackageSummary, ParsedFile
+from deckgen.model import Compilation, PackageSummary, ParsedFile, PlannedPackage
 from deckgen.output.progress import ProgressFn, no_progress
 from deckgen.problems import Problem
 from deckgen.project.cache import DeckRecord, PackageRecord, cache_contents, deck_lock_hashes, inputs_key
@@ -68,17 +68,16 @@ def write_build(project: Project, compilation: Compilation, *, also: Mapping[Pat
     if project.reused is not None:  # nothing changed since the last build
         write_files(outputs)
         return Written(tuple(outputs))
-    from deckgen.anki.package import package_bytes  # not needed when nothing changed
-
     out_dir = project.paths.out_dir
     records: list[PackageRecord] = []
+    made = _packaged([planned for planned in compilation.packages if not planned.current])
     for number, planned in enumerate(compilation.packages, start=1):
         progress("packaging", number - 1, len(compilation.packages))
         target = out_dir / planned.filename
         if planned.current:
             digest = next(r.bytes for r in project.cache.packages() if r.summary.filename == planned.filename)
         else:
-            data = package_bytes(planned.plan)
+            data = next(made)
             digest = hashlib.sha256(data).hexdigest()
             if not (target.is_file() and not target.is_symlink() and _digest_of(target) == digest):
                 outputs[target] = data
@@ -93,6 +92,17 @@ def write_build(project: Project, compilation: Compilation, *, also: Mapping[Pat
     del outputs  # the packages' bytes are on disk now: the cache need not be made beside them
     _write_cache(project, compilation, records, new_lock)
     return Written(written)
+
+
+def _packaged(planned: Sequence[PlannedPackage]) -> Iterator[bytes]:
+    """Make each planned package's bytes, in order; in worker processes when there are enough notes."""
+    from deckgen.anki.package import package_bytes  # not needed when nothing changed
+    from deckgen.project.parallel import PACKAGING_WORTH_IT, in_workers, processes_for
+
+    processes = processes_for(sum(len(p.plan.notes) for p in planned), PACKAGING_WORTH_IT, len(planned))
+    if processes == 1:
+        return (package_bytes(p.plan) for p in planned)
+    return in_workers(lambda index: package_bytes(planned[index].plan), len(planned), processes)
 
 
 def _digest_of(path: Path) -> str | None:

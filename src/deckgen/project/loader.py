@@ -178,7 +178,7 @@ def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cach
     cache records that worker processes made of the files they read, by (path, text hash).
     """
     # Imported only now, so that a build with nothing to do never loads PyYAML and the compiler.
-    from deckgen.project.parallel import Job, processes_for, read_in_parallel
+    from deckgen.project.parallel import READING_WORTH_IT, Job, processes_for, read_in_parallel
 
     wanted = [(source, hashed) for source, hashed in zip(sources, hashes)
               if source.display not in done and hashed not in skip]
@@ -191,7 +191,7 @@ def _parsed(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], cach
         else:
             done[shown] = cached if keep is None else keep(cached)
     count, total = len(done), len(done) + len(jobs)
-    processes = processes_for(jobs)
+    processes = processes_for(sum(len(job.text) for job in jobs), READING_WORTH_IT, len(jobs))
     if processes > 1:
         files = read_in_parallel(jobs, notetypes, processes)
     else:
