@@ -13,7 +13,7 @@ its baseline in the same repetition, and its ratio is the median of the per-repe
 (paired), so drift in a shared machine's speed hits both sides alike.
 
 Also `deckgen --help` against `python -c "import click"`. It prints Markdown tables of medians,
-peak memory (each child's own maximum resident set size) and paired ratios, whether the packages
+peak memory (the largest resident set of each command's processes) and paired ratios, whether the packages
 stayed byte-reproducible and deflated, and a PASS/MISS line per target of the speed issue.
 """
 
@@ -205,7 +205,8 @@ def run_once(cmd: list[str], cwd: Path, expect: str | None = None, code: int = 0
     with tempfile.TemporaryFile() as output:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
-        # wait4 reports this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would be a max over all).
+        # wait4 reports the largest peak RSS of this child and of the processes it waited for (deckgen's
+        # forked workers), not of every child this script ran (as getrusage(RUSAGE_CHILDREN) would).
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
