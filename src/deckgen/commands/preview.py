@@ -10,7 +10,7 @@ from deckgen.commands.build import build_report, write_failure
 from deckgen.commands.lint import lint_project
 from deckgen.errors import BadUsage, WriteError
 from deckgen.lint.engine import warnings_by_card
-from deckgen.model import Compilation
+from deckgen.model import Compilation, Note
 from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_bytes
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
@@ -54,18 +54,25 @@ def preview_page(project: Project, compilation: Compilation, warnings: Sequence[
                  editor_url: str = "", run_card_scripts: bool = False,
                  media: Mapping[str, bytes] | None = None) -> PreviewPage:
     """Draw the preview page of a compiled project."""
-    out_dir = project.paths.out_dir
-    target = out_dir / PREVIEW_NAME
     stamped = compilation.notes
-    by_card = warnings_by_card(warnings, [s.note.card for s in stamped])
     if media is None:  # the files the packages bundle, under the names the fields use
         media = {name: data for planned in compilation.packages for name, data in planned.plan.media}
-    page = preview_bytes([s.note for s in stamped], project.notetypes, media, LinkStyle(out_dir, editor_url),
-                         {s.note.key: s.status for s in stamped}, by_card, run_card_scripts)
+    return draw_preview(project, [s.note for s in stamped], {s.note.key: s.status for s in stamped}, media, warnings,
+                        editor_url=editor_url, run_card_scripts=run_card_scripts)
+
+
+def draw_preview(project: Project, notes: Sequence[Note], statuses: Mapping[str, str], media: Mapping[str, bytes],
+                 warnings: Sequence[Problem], *, editor_url: str = "", run_card_scripts: bool = False) -> PreviewPage:
+    """Draw the preview page of linked notes, given each one's status (by note key) and the media they show."""
+    out_dir = project.paths.out_dir
+    target = out_dir / PREVIEW_NAME
+    by_card = warnings_by_card(warnings, [note.card for note in notes])
+    page = preview_bytes(notes, project.notetypes, media, LinkStyle(out_dir, editor_url), statuses, by_card,
+                         run_card_scripts)
     report = PreviewReport(
         (), display_path(target),
-        cards=sum(len(s.note.ordinals) for s in stamped), notes=len(stamped),
-        decks=len({s.note.card.deck for s in stamped}), warned=len(by_card), wrote=True,
+        cards=sum(len(note.ordinals) for note in notes), notes=len(notes),
+        decks=len({note.card.deck for note in notes}), warned=len(by_card), wrote=True,
     )
     return PreviewPage(target, page, report)
 
@@ -91,13 +98,23 @@ def run_preview(
     """Compile and lint the cards and write `<out_dir>/preview.html`, unless something is wrong."""
     check_editor_url(editor_url)
     project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path, config_path))
-    compilation = compile_project(project, now)
-    problems = list(build_report(project, compilation).problems)
+    from deckgen.compiler.preview import compile_preview
+
+    compiled = compile_preview(project)
+    if compiled is None:  # something changed since the last build: compile as a build would
+        compilation = compile_project(project, now)
+        problems = list(build_report(project, compilation).problems)
+    else:
+        problems = sorted_problems(compiled.problems)
     shown = display_path(out_dir / PREVIEW_NAME)
     if has_errors(problems) or has_errors(project.config.problems):
         return PreviewReport(tuple(sorted_problems(problems + list(project.config.problems))), shown)
     warnings = lint_project(project)
-    page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
+    if compiled is None:
+        page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
+    else:
+        page = draw_preview(project, compiled.notes, compiled.statuses, compiled.media, warnings,
+                            editor_url=editor_url, run_card_scripts=run_card_scripts)
     try:
         write_files({page.target: page.content})
     except WriteError as exc:
