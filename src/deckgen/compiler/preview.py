@@ -60,5 +60,8 @@ def compile_preview(project: Project) -> PreviewCompilation | None:
     notes = tuple(_linked(project.notes, project.media, files))
     for notetype in project.notetypes.project:  # a template may show the note type's own images
         _found(notetype.media_refs, project.media, files)
-    statuses: dict[str, str] = {note.key: status(entries.get(note.key), note.content_hash) for note in notes}
+    if project.reused is not None:  # the lock file is the one the last build wrote for these very notes
+        statuses = dict.fromkeys((note.key for note in notes), "unchanged")
+    else:
+        statuses = {note.key: status(entries.get(note.key), note.content_hash) for note in notes}
     return PreviewCompilation(notes, statuses, files, cached.problems)
