@@ -269,15 +269,16 @@ def bad_card_is_refused(root: Path, runs: Runs) -> bool:
         path.write_text(text, encoding="utf-8")
 
 
-# A bench-only probe of `deckgen preview`'s load part: loading and compiling the project, what the
-# page is drawn from. The lint run preview also makes is timed by the lint row (its own target).
+# A bench-only probe of `deckgen preview`'s load part: loading the project and compiling what the
+# page is drawn from, as `run_preview` does (cards from the build cache and the preview-only
+# compile when the cache vouches for them, else a build's compile). The lint run preview also
+# makes is timed by the lint row.
 PREVIEW_LOAD = """
 from pathlib import Path
-from deckgen.pipeline import compile_project, load_project
+from deckgen.commands.preview import preview_compile
 from deckgen.project.paths import ProjectPaths
-project = load_project(ProjectPaths.of(Path("cards"), Path("build")))
-compilation = compile_project(project)
-print("loaded", len(compilation.notes), "notes")
+project, compiled, _ = preview_compile(ProjectPaths.of(Path("cards"), Path("build")))
+print("loaded", len(compiled.notes) if compiled else "?", "notes", "(preview compile)" if compiled else "(build compile)")
 """
 # Scenarios, in the order each repetition runs them, with the baseline each is paired with.
 SCENARIOS = (

@@ -371,3 +371,40 @@ def test_cards_in_later_blocks_of_data_are_drawn_and_searched(project, devtools)
         assert (labels[0], len(labels)) == (f"cards/big.yaml:{first}", drawn), fragment
         assert page.eval("document.querySelector('.pv-card .card').textContent").startswith("Question")
     assert page.errors() == []
+
+
+def test_the_page_of_a_built_project_is_the_page_drawn_without_the_build_cache(project, monkeypatch) -> None:
+    (project.cards / "img").mkdir(parents=True, exist_ok=True)
+    (project.cards / "img" / "chip.png").write_bytes(tiny_png(4, 3))
+    project.write("chips.yaml", "deck: Chips\ncards:\n  - id: chip\n    q: '![a chip](img/chip.png)'\n    a: A die\n")
+    project.write("makers.yaml", MAKERS)
+    project.write("history.yaml", HISTORY)
+    assert project.run("build").exit_code == 0
+    (project.build_dir / ".deckgen-cache").unlink()
+    uncached = project.run("preview")
+    assert uncached.exit_code == 0, uncached.output
+    page = (project.build_dir / "preview.html").read_bytes()
+    assert b'"statuses":["unchanged"]' in page and b"data:image/png;base64," in page
+    assert project.run("build").exit_code == 0  # writes the cache again
+    import deckgen.commands.preview as command
+
+    def no_build_compile(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged project's preview compiled it as a build")
+
+    monkeypatch.setattr(command, "compile_project", no_build_compile)
+    cached = project.run("preview")
+    assert cached.exit_code == 0, cached.output
+    assert cached.output == uncached.output
+    assert (project.build_dir / "preview.html").read_bytes() == page
+
+
+def test_a_media_file_changed_since_the_build_is_shown_as_it_is_now(project) -> None:
+    (project.cards / "img").mkdir(parents=True, exist_ok=True)
+    (project.cards / "img" / "chip.png").write_bytes(tiny_png(4, 3))
+    project.write("chips.yaml", "deck: Chips\ncards:\n  - id: chip\n    q: '![a chip](img/chip.png)'\n    a: A die\n")
+    assert project.run("build").exit_code == 0
+    (project.cards / "img" / "chip.png").write_bytes(tiny_png(5, 7))
+    assert project.run("preview").exit_code == 0
+    page = (project.build_dir / "preview.html").read_text(encoding="utf-8")
+    assert b64encode(tiny_png(5, 7)).decode("ascii") in page
+    assert b64encode(tiny_png(4, 3)).decode("ascii") not in page

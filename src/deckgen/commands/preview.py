@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from deckgen.commands.build import build_report, write_failure
 from deckgen.commands.lint import lint_project
+from deckgen.compiler.preview import PreviewCompilation, compile_preview
 from deckgen.errors import BadUsage, WriteError
 from deckgen.lint.engine import warnings_by_card
-from deckgen.model import Compilation
+from deckgen.model import Compilation, Note, ParsedFile
 from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_bytes
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
@@ -54,18 +55,25 @@ def preview_page(project: Project, compilation: Compilation, warnings: Sequence[
                  editor_url: str = "", run_card_scripts: bool = False,
                  media: Mapping[str, bytes] | None = None) -> PreviewPage:
     """Draw the preview page of a compiled project."""
-    out_dir = project.paths.out_dir
-    target = out_dir / PREVIEW_NAME
     stamped = compilation.notes
-    by_card = warnings_by_card(warnings, [s.note.card for s in stamped])
     if media is None:  # the files the packages bundle, under the names the fields use
         media = {name: data for planned in compilation.packages for name, data in planned.plan.media}
-    page = preview_bytes([s.note for s in stamped], project.notetypes, media, LinkStyle(out_dir, editor_url),
-                         {s.note.key: s.status for s in stamped}, by_card, run_card_scripts)
+    return draw_preview(project, [s.note for s in stamped], {s.note.key: s.status for s in stamped}, media, warnings,
+                        editor_url=editor_url, run_card_scripts=run_card_scripts)
+
+
+def draw_preview(project: Project, notes: Sequence[Note], statuses: Mapping[str, str], media: Mapping[str, bytes],
+                 warnings: Sequence[Problem], *, editor_url: str = "", run_card_scripts: bool = False) -> PreviewPage:
+    """Draw the preview page of linked notes, given each one's status (by note key) and the media they show."""
+    out_dir = project.paths.out_dir
+    target = out_dir / PREVIEW_NAME
+    by_card = warnings_by_card(warnings, [note.card for note in notes])
+    page = preview_bytes(notes, project.notetypes, media, LinkStyle(out_dir, editor_url), statuses, by_card,
+                         run_card_scripts)
     report = PreviewReport(
         (), display_path(target),
-        cards=sum(len(s.note.ordinals) for s in stamped), notes=len(stamped),
-        decks=len({s.note.card.deck for s in stamped}), warned=len(by_card), wrote=True,
+        cards=sum(len(note.ordinals) for note in notes), notes=len(notes),
+        decks=len({note.card.deck for note in notes}), warned=len(by_card), wrote=True,
     )
     return PreviewPage(target, page, report)
 
@@ -75,6 +83,44 @@ def check_editor_url(editor_url: str) -> None:
     problem = editor_url_problem(editor_url)
     if problem:
         raise BadUsage(problem)
+
+
+def _with_cached_cards(project: Project) -> Project | None:
+    """Give a project the loader found unchanged its cards, notes and media, from the build cache.
+
+    The loader skips the cards of such a project (a build has nothing to do); the page needs
+    them, and the cache holds each file as the last build read it. None when a file is not there.
+    """
+    from deckgen.project.files import find_card_files
+    from deckgen.project.media import read_media
+
+    paths = project.paths
+    found, _ = find_card_files(paths.cards_dir, paths.root)
+    real = {display_path(path): path.absolute().as_posix() for path in found}
+    files: list[ParsedFile] = []
+    for shown, digest in project.sources:
+        parsed = project.cache.parsed(shown, real[shown], digest) if shown in real else None
+        if parsed is None:
+            return None
+        files.append(parsed)
+    refs = [ref for file in files for note in file.notes for ref in note.media]
+    refs += [ref for notetype in project.notetypes.project for ref in notetype.media_refs]
+    media, seen = read_media(refs, paths.root, paths.media_dir)
+    return replace(project, files=tuple(files), media=media, media_seen=seen)
+
+
+def preview_compile(paths: ProjectPaths, now: float | None = None,
+                    ) -> tuple[Project, PreviewCompilation | None, Compilation | None]:
+    """Load a project and compile what its page is drawn from: the preview's own compile when it can.
+
+    An unchanged project's cards come from the build cache and skip stamping and package
+    plans; otherwise the project is compiled as a build would compile it (the third value).
+    """
+    project = load_project(paths, reuse=True)
+    if project.reused is not None:
+        project = _with_cached_cards(project) or load_project(paths)
+    compiled = compile_preview(project)
+    return project, compiled, compile_project(project, now) if compiled is None else None
 
 
 @without_cyclic_gc
@@ -90,14 +136,22 @@ def run_preview(
 ) -> PreviewReport:
     """Compile and lint the cards and write `<out_dir>/preview.html`, unless something is wrong."""
     check_editor_url(editor_url)
-    project = load_project(ProjectPaths.of(cards_dir, out_dir, lock_path, config_path))
-    compilation = compile_project(project, now)
-    problems = list(build_report(project, compilation).problems)
+    project, compiled, compilation = preview_compile(ProjectPaths.of(cards_dir, out_dir, lock_path, config_path), now)
+    if compilation is not None:
+        problems = list(build_report(project, compilation).problems)
+    else:
+        assert compiled is not None  # preview_compile makes one or the other
+        problems = sorted_problems(compiled.problems)
     shown = display_path(out_dir / PREVIEW_NAME)
     if has_errors(problems) or has_errors(project.config.problems):
         return PreviewReport(tuple(sorted_problems(problems + list(project.config.problems))), shown)
     warnings = lint_project(project)
-    page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
+    if compilation is not None:
+        page = preview_page(project, compilation, warnings, editor_url=editor_url, run_card_scripts=run_card_scripts)
+    else:
+        assert compiled is not None  # preview_compile makes one or the other
+        page = draw_preview(project, compiled.notes, compiled.statuses, compiled.media, warnings,
+                            editor_url=editor_url, run_card_scripts=run_card_scripts)
     try:
         write_files({page.target: page.content})
     except WriteError as exc:
