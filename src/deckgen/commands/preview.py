@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -11,7 +11,7 @@ from deckgen.commands.lint import lint_project
 from deckgen.compiler.preview import PreviewCompilation, compile_preview
 from deckgen.errors import BadUsage, WriteError
 from deckgen.lint.engine import warnings_by_card
-from deckgen.model import Compilation, Note, ParsedFile
+from deckgen.model import Compilation, Note
 from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_bytes
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
@@ -85,30 +85,6 @@ def check_editor_url(editor_url: str) -> None:
         raise BadUsage(problem)
 
 
-def _with_cached_cards(project: Project) -> Project | None:
-    """Give a project the loader found unchanged its cards, notes and media, from the build cache.
-
-    The loader skips the cards of such a project (a build has nothing to do); the page needs
-    them, and the cache holds each file as the last build read it. None when a file is not there.
-    """
-    from deckgen.project.files import find_card_files
-    from deckgen.project.media import read_media
-
-    paths = project.paths
-    found, _ = find_card_files(paths.cards_dir, paths.root)
-    real = {display_path(path): path.absolute().as_posix() for path in found}
-    files: list[ParsedFile] = []
-    for shown, digest in project.sources:
-        parsed = project.cache.parsed(shown, real[shown], digest) if shown in real else None
-        if parsed is None:
-            return None
-        files.append(parsed)
-    refs = [ref for file in files for note in file.notes for ref in note.media]
-    refs += [ref for notetype in project.notetypes.project for ref in notetype.media_refs]
-    media, seen = read_media(refs, paths.root, paths.media_dir)
-    return replace(project, files=tuple(files), media=media, media_seen=seen)
-
-
 def preview_compile(paths: ProjectPaths, now: float | None = None,
                     ) -> tuple[Project, PreviewCompilation | None, Compilation | None]:
     """Load a project and compile what its page is drawn from: the preview's own compile when it can.
@@ -116,10 +92,10 @@ def preview_compile(paths: ProjectPaths, now: float | None = None,
     An unchanged project's cards come from the build cache and skip stamping and package
     plans; otherwise the project is compiled as a build would compile it (the third value).
     """
-    project = load_project(paths, reuse=True)
-    if project.reused is not None:
-        project = _with_cached_cards(project) or load_project(paths)
+    project = load_project(paths, reuse=True, with_cards=True)
     compiled = compile_preview(project)
+    if compiled is None and project.reused is not None:  # the cache cannot vouch for it after all
+        project = load_project(paths)
     return project, compiled, compile_project(project, now) if compiled is None else None
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Iterator, Mapping, NamedTuple
 
 from deckgen.compiler.notes import link_media
-from deckgen.model import LockEntry, MediaFile, MediaIndex, MediaRef, Note, Status
+from deckgen.compiler.stamp import compare
+from deckgen.model import LockEntry, MediaFile, MediaIndex, MediaRef, Note
 from deckgen.problems import Problem
 from deckgen.project.loader import Project
 
@@ -24,13 +25,6 @@ class PreviewCompilation(NamedTuple):
     statuses: dict[str, str]  # by note key: new, changed or unchanged
     media: dict[str, bytes]  # by the name the fields use
     problems: tuple[Problem, ...]  # every problem a build would report
-
-
-def status(entry: LockEntry | None, content_hash: str) -> Status:
-    """How a note compares with the lock file's entry for it (as the stamper decides)."""
-    if entry is None:
-        return "new"
-    return "unchanged" if entry.hash == content_hash else "changed"
 
 
 def _found(refs: tuple[MediaRef, ...], media: MediaIndex, files: dict[str, bytes]) -> dict[tuple[str, str, str], MediaFile]:
@@ -63,5 +57,5 @@ def compile_preview(project: Project) -> PreviewCompilation | None:
     if project.reused is not None:  # the lock file is the one the last build wrote for these very notes
         statuses = dict.fromkeys((note.key for note in notes), "unchanged")
     else:
-        statuses = {note.key: status(entries.get(note.key), note.content_hash) for note in notes}
+        statuses = {note.key: compare(entries.get(note.key), note.content_hash) for note in notes}
     return PreviewCompilation(notes, statuses, files, cached.problems)

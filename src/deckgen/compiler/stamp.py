@@ -21,6 +21,13 @@ class Stamp(NamedTuple):
     status: Status
 
 
+def compare(old: LockEntry | None, digest: str) -> Status:
+    """Tell how a note with content hash `digest` compares with its lock entry from the last build."""
+    if old is None:
+        return "new"
+    return "unchanged" if old.hash == digest else "changed"
+
+
 class Stamper:
     """Assign modification times and note ids, moving times forward only on change."""
 
@@ -44,14 +51,14 @@ class Stamper:
     def stamp(self, key: str, digest: str, kind: str, deck: str, with_id: bool = True) -> Stamp:
         """Return the entry this build records for one note, and how it changed."""
         old = self.previous.get(key)
-        status: Status
+        status = compare(old, digest)
         if old is None:
-            mod, note_id, status = self.now_s, 0, "new"
-        elif old.hash == digest:
-            mod, note_id, status = old.mod, old.note_id, "unchanged"
+            mod, note_id = self.now_s, 0
+        elif status == "unchanged":
+            mod, note_id = old.mod, old.note_id
         else:
             # Strictly later than before, even for two builds within one second.
-            mod, note_id, status = max(self.now_s, old.mod + 1), old.note_id, "changed"
+            mod, note_id = max(self.now_s, old.mod + 1), old.note_id
         # Two entries can share a note id after a merge; the second one gets a new id.
         if not with_id:
             note_id = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, ParamSpec, TypeVar
 
@@ -270,6 +270,29 @@ def _read_cards(sources: list[SourceFile], hashes: tuple[tuple[str, str], ...], 
     return files, tuple(kept[top] for top in sorted(kept)), cache.with_files(bodies)
 
 
+def _with_cached_cards(project: Project, sources: list[SourceFile]) -> Project | None:
+    """Give a project a build would leave unchanged its cards, notes and media, from the build cache.
+
+    None when some file's record is not there (then the cards are read as usual).
+    """
+    files: list[ParsedFile] = []
+    for source, (shown, digest) in zip(sources, project.sources):
+        parsed = project.cache.parsed(shown, source.path.as_posix(), digest)
+        if parsed is None:
+            return None
+        files.append(parsed)
+    media, seen = _read_media(files, project.notetypes, project.paths)
+    return replace(project, files=tuple(files), media=media, media_seen=seen)
+
+
+def _read_media(files: Iterable[ParsedFile], notetypes: NoteTypes,
+                paths: ProjectPaths) -> tuple[MediaIndex, dict[str, str | None]]:
+    """Read every media file the notes and the project's note types name."""
+    refs: list[MediaRef] = [ref for file in files for note in file.notes for ref in note.media]
+    refs += [ref for nt in notetypes.project for ref in nt.media_refs]
+    return read_media(refs, paths.root, paths.media_dir)
+
+
 def _lint_options() -> dict[str, tuple[Option, ...]]:
     from deckgen.lint.rules import RULES  # the settings file configures the lint rules
 
@@ -278,8 +301,11 @@ def _lint_options() -> dict[str, tuple[Option, ...]]:
 
 @without_cyclic_gc
 def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool = False,
-                 progress: ProgressFn = no_progress, keep: Keep | None = None) -> Project:
+                 progress: ProgressFn = no_progress, keep: Keep | None = None, with_cards: bool = False) -> Project:
     """Read a project and its cards; with `reuse`, skip reading cards when a build would change nothing.
+
+    With `with_cards` too, such a project still gets its cards, notes and media, decoded from
+    the build cache as the last build read them (for the preview page, which shows them all).
 
     With `keep_decks` too, the cards of a top-level deck a build would stamp and package as the
     last one did are not read either (see `Project.kept`): only for a build.
@@ -306,7 +332,10 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool =
         cached = cache.unchanged(inputs)
         on_disk = _package_digests(cache, paths.out_dir) if cached else {}
         if cached and len(on_disk) == len(cached.packages):
-            return Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
+            reused = Project(**{**vars(base), "reused": cached, "problems": cached.problems, "on_disk": on_disk})
+            filled = _with_cached_cards(reused, sources) if with_cards else reused
+            if filled is not None:
+                return filled
 
     entries, found = parse_lock(lock_text or "", display_path(paths.lock_path))
     if keep is not None:
@@ -328,9 +357,7 @@ def load_project(paths: ProjectPaths, *, reuse: bool = False, keep_decks: bool =
     recovered = False
     if lock_text is None or any(p.code == "lock-damaged" for p in found):
         entries, recovered = _recovered(entries, [card for file in files for card in file.cards], paths.out_dir)
-    refs: list[MediaRef] = [ref for file in files for note in file.notes for ref in note.media]
-    refs += [ref for nt in notetypes.project for ref in nt.media_refs]
-    media, seen = read_media(refs, root, paths.media_dir)
+    media, seen = _read_media(files, notetypes, paths)
     if kept:  # what the kept decks' notes looked for, as the last build found it (checked intact above)
         seen = dict(sorted({**cache.media(), **seen}.items()))
     return Project(
