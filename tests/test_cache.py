@@ -630,3 +630,25 @@ def test_a_damaged_deck_record_keeps_nothing(decks, tmp_path, monkeypatch) -> No
     _build(decks, NOW + 100)
     assert sorted(Path(p).name for p in read) == ["a.yaml", "b.yaml", "c.yaml"]  # Alpha read: its record is gone
     assert _outputs(_uncached_build(decks, tmp_path, lock_before, NOW + 100)) == _outputs(decks)
+
+
+def test_cards_written_alike_share_positions_and_still_locate_their_text(tmp_path) -> None:
+    """Positions are kept relative to each card's line, so cards written alike share one tuple."""
+    from deckgen.anki.notetypes import NoteTypes
+    from deckgen.compiler.read import read_card_file
+    from deckgen.project import cache
+
+    body = "".join(f"  - id: c{i}\n    q: Question {i}\n    a: Answer {i}\n" for i in range(3))
+    text = "deck: D\nsource: Book\ncards:\n" + body + "  - id: odd\n    a: |\n      Answer\n    q: Question\n"
+    fresh = read_card_file(text, "cards/d.yaml", str(tmp_path / "d.yaml"), "digest", NoteTypes())
+    raw = cache.cache_contents(cache.BuildCache(tmp_path / "c"), [fresh], "nt", "inputs", [], [], {})
+    cached = cache.BuildCache.from_bytes(tmp_path / "c", raw, "nt").parsed("cards/d.yaml", fresh.file, "digest")
+    assert cached == fresh
+    for file in (fresh, cached):
+        first, second, third, odd = file.cards
+        assert first.field_positions is second.field_positions is third.field_positions
+        assert odd.field_positions != first.field_positions
+        assert [str(third.field_location(name)) for name in ("front", "back", "source")] == \
+            ["cards/d.yaml:11:8", "cards/d.yaml:12:8", "cards/d.yaml:2:9"]
+        assert [str(odd.field_location(name)) for name in ("front", "back")] == ["cards/d.yaml:16:8", "cards/d.yaml:14:8"]
+        assert str(odd.field_location("extra")) == str(odd.location) == "cards/d.yaml:13:5"

@@ -113,7 +113,7 @@ def test_needs_markdown_catches_markdown() -> None:
 
 def _card(**fields) -> Card:
     where = Location("cards/deck.yaml", 3, 5)
-    spots = tuple((name, 4 + i, 8) for i, name in enumerate(fields))
+    spots = tuple((name, 1 + i, 8) for i, name in enumerate(fields))  # lines below the card's
     kind = "cloze" if "text" in fields else "basic"
     return Card("c1", kind, "Deck", where, field_positions=spots, **fields)
 

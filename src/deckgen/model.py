@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 CardKind = Literal["basic", "cloze"]
 MediaKind = Literal["image", "sound"]
 Status = Literal["new", "changed", "unchanged"]
-# (key or attribute, line, col): where a value was written in the card's file.
+# (key or attribute, line, col): where a value was written in the card's file. In a card's
+# field_positions the line is counted from the card's own line (0: the same line), except for
+# a value the card takes from its file's header: its attribute is prefixed with FILE_WIDE and
+# its line is the file's, the same for every card of the file.
 Position = tuple[str, int, int]
+FILE_WIDE = "file:"
 
 
 class Card(NamedTuple):
@@ -47,7 +51,9 @@ class Card(NamedTuple):
     notetype: str | None = None
     named_fields: tuple[tuple[str, str], ...] = ()
     html: bool = False
-    # Where each text value was written: ("front", line, col), ("field:Name", ...), ...
+    # Where each text value was written: ("front", lines below the card's line, col),
+    # ("field:Name", ...), ("file:source", line, col), ...; relative, so that cards written
+    # alike share one tuple.
     field_positions: tuple[Position, ...] = ()
     # What the card's id is scoped to and its GUID derives from; None: its top-level deck.
     namespace: str | None = None
@@ -58,6 +64,8 @@ class Card(NamedTuple):
         """Return where a text attribute's value was written, or the card's own position."""
         for attribute, line, col in self.field_positions:
             if attribute == name:
+                return Location(self.location.path, self.location.line + line, col)
+            if attribute.startswith(FILE_WIDE) and attribute[len(FILE_WIDE):] == name:
                 return Location(self.location.path, line, col)
         return self.location
 

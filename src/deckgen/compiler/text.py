@@ -86,4 +86,7 @@ def html_to_plain(markup: str) -> str:
 def sort_text_of(body: str) -> str:
     """Return the plain text Anki's browser lists for a field."""
     # HTML without tags or entities is the text itself: no stripping needed.
-    return html_to_plain(body) if "<" in body or "&" in body else " ".join(body.split())
+    if "<" in body or "&" in body:
+        return html_to_plain(body)
+    plain = " ".join(body.split())
+    return body if plain == body else plain  # the field's own string: no second copy per note

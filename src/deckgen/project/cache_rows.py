@@ -33,7 +33,12 @@ def _decode_card(row: list, path: str, file: str, seen: dict) -> Card:
     shared = seen.setdefault
     return Card(card_id, shared(kind, kind), shared(deck, deck), Location(path, line, col), file, front, back, text,
                 extra, shared(source, source), reverse, shared(("tags",) + tuple(tags), tuple(tags)), guid, notetype,
-                _pairs(named), html, _pairs(positions), namespace, _pairs(nolint))
+                _pairs(named), html, _shared_positions(_pairs(positions), seen), namespace, _pairs(nolint))
+
+
+def _shared_positions(positions: tuple, seen: dict) -> tuple:
+    """One tuple for every card of a file written alike (positions are relative to the card)."""
+    return seen.setdefault(positions, positions)
 
 
 def _texts(card: Card) -> tuple[str, ...]:
