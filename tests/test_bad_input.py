@@ -191,6 +191,46 @@ def test_a_write_failing_half_way_puts_back_every_file_it_replaced(project: Proj
     assert project.run("build").exit_code == 0
 
 
+def test_a_file_written_in_pieces_is_all_of_them_or_nothing(tmp_path: Path, monkeypatch) -> None:
+    from deckgen.errors import WriteError
+    from deckgen.project import writer
+
+    page, other = tmp_path / "out" / "page.html", tmp_path / "out" / "other"
+    writer.write_files({page: (b"<p>", "\u534e".encode(), b"</p>"), other: b"x"})
+    assert page.read_bytes() == "<p>\u534e</p>".encode() and other.read_bytes() == b"x"
+
+    class FillsUp:
+        """A file whose disk fills up after the first piece."""
+
+        def __init__(self, path, mode) -> None:
+            self.handle = open(path, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            return self.handle.write(data)
+
+        def writelines(self, pieces) -> None:
+            self.handle.write(pieces[0])
+            raise OSError(28, "No space left on device")
+
+        def flush(self) -> None:
+            self.handle.flush()
+
+        def fileno(self) -> int:
+            return self.handle.fileno()
+
+    monkeypatch.setattr(writer, "open", FillsUp, raising=False)
+    with pytest.raises(WriteError, match="No space left on device; nothing was changed"):
+        writer.write_files({other: b"y", page: (b"new", b"page")})
+    assert page.read_bytes() == "<p>\u534e</p>".encode() and other.read_bytes() == b"x"
+    assert sorted(p.name for p in page.parent.iterdir()) == ["other", "page.html"]
+
+
 def test_ids_and_preview_that_cannot_write_give_a_located_error(project: Project, monkeypatch) -> None:
     from deckgen.project import writer
 

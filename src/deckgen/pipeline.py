@@ -25,7 +25,7 @@ from deckgen.project.counts import note_counts
 from deckgen.project.files import LIMITS, read_bytes
 from deckgen.project.lockfile import format_lock
 from deckgen.project.loader import Project, load_project, without_cyclic_gc
-from deckgen.project.writer import write_files
+from deckgen.project.writer import Content, write_files
 
 __all__ = ["Project", "load_project", "compile_project", "write_build", "Written"]
 
@@ -58,13 +58,13 @@ class Written:
     paths: tuple[Path, ...]
 
 
-def write_build(project: Project, compilation: Compilation, *, also: Mapping[Path, bytes] | None = None,
+def write_build(project: Project, compilation: Compilation, *, also: Mapping[Path, Content] | None = None,
                 progress: ProgressFn = no_progress) -> Written:
     """Package and write every changed package, the lock file and `also`, all or nothing; then the cache.
 
     Raises WriteError (every output left as it was) when a file cannot be written.
     """
-    outputs: dict[Path, bytes] = dict(also or {})
+    outputs: dict[Path, Content] = dict(also or {})
     if project.reused is not None:  # nothing changed since the last build
         write_files(outputs)
         return Written(tuple(outputs))

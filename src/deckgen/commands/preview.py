@@ -12,7 +12,7 @@ from deckgen.compiler.preview import PreviewCompilation, compile_preview
 from deckgen.errors import BadUsage, WriteError
 from deckgen.lint.engine import warnings_by_card
 from deckgen.model import Compilation, Note
-from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_bytes
+from deckgen.output.preview import PREVIEW_NAME, LinkStyle, editor_url_problem, preview_pieces
 from deckgen.pipeline import Project, compile_project, load_project
 from deckgen.problems import Problem, has_errors, sorted_problems
 from deckgen.project.loader import without_cyclic_gc
@@ -39,16 +39,16 @@ class PreviewReport:
 
 @dataclass(frozen=True)
 class PreviewPage:
-    """A drawn preview page (UTF-8) and what it shows."""
+    """A drawn preview page (UTF-8, in pieces to write one after another) and what it shows."""
 
     target: Path
-    content: bytes
+    pieces: tuple[bytes, ...]
     report: PreviewReport
 
     @property
     def html(self) -> str:
-        """The page as text (a copy: at 100,000 cards, write `content` instead)."""
-        return self.content.decode("utf-8")
+        """The page as text (a copy: at 100,000 cards, write `pieces` instead)."""
+        return b"".join(self.pieces).decode("utf-8")
 
 
 def preview_page(project: Project, compilation: Compilation, warnings: Sequence[Problem], *,
@@ -68,7 +68,7 @@ def draw_preview(project: Project, notes: Sequence[Note], statuses: Mapping[str,
     out_dir = project.paths.out_dir
     target = out_dir / PREVIEW_NAME
     by_card = warnings_by_card(warnings, [note.card for note in notes])
-    page = preview_bytes(notes, project.notetypes, media, LinkStyle(out_dir, editor_url), statuses, by_card,
+    page = preview_pieces(notes, project.notetypes, media, LinkStyle(out_dir, editor_url), statuses, by_card,
                          run_card_scripts)
     report = PreviewReport(
         (), display_path(target),
@@ -129,7 +129,7 @@ def run_preview(
         page = draw_preview(project, compiled.notes, compiled.statuses, compiled.media, warnings,
                             editor_url=editor_url, run_card_scripts=run_card_scripts)
     try:
-        write_files({page.target: page.content})
+        write_files({page.target: page.pieces})
     except WriteError as exc:
         return PreviewReport(tuple(sorted_problems(problems + [write_failure(exc, page.target)])), shown)
     return PreviewReport(tuple(sorted_problems(problems)), shown, page.report.cards, page.report.notes,

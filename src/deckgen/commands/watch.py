@@ -66,7 +66,7 @@ class WatchSession:
         page = preview_page(project, compilation, warnings, editor_url=self.editor_url,
                             run_card_scripts=self.run_card_scripts)
         try:  # the packages, the lock file and the preview page change together or not at all
-            write_build(project, compilation, also={page.target: page.content})
+            write_build(project, compilation, also={page.target: page.pieces})
         except WriteError as exc:
             for line in format_problems([write_failure(exc, self.out_dir)], quiet=True):
                 self.echo(line, True)

@@ -222,7 +222,7 @@ def _policy(script: str, run_card_scripts: bool) -> str:
     return f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
 
 
-def preview_bytes(
+def preview_pieces(
     notes: Iterable[Note],
     notetypes: NoteTypes,
     media: Mapping[str, bytes],
@@ -230,10 +230,12 @@ def preview_bytes(
     statuses: Mapping[str, str] | None = None,
     warnings: Mapping[str, Sequence[Problem]] | None = None,
     run_card_scripts: bool = False,
-) -> bytes:
-    """Render the preview page as UTF-8: every card of every note, grouped by deck, with its source link.
+) -> tuple[bytes, ...]:
+    """Render the preview page as UTF-8 pieces: every card of every note, grouped by deck, with its source link.
 
-    `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`.
+    `statuses` (new/changed/unchanged) and lint `warnings` are keyed by `Card.key`. The pieces
+    are written one after another: a page of 100,000 cards is tens of megabytes, and joining it
+    would hold it twice.
     """
     statuses, warnings = statuses or {}, warnings or {}
     notes = sorted(notes, key=lambda n: (n.card.deck.casefold(), n.card.location))
@@ -287,8 +289,15 @@ def preview_bytes(
         '<script type="application/json" id="pv-notes">['
     )
     tail = f"<script>{script}</script></body></html>\n"
-    # Joined once: a page of 100,000 cards is tens of megabytes, and each extra join would copy it whole.
-    return b"".join([head.encode(), b",".join(records), b"]</script>\n", *chunks, tail.encode()])
+    notes_json = [piece for number, record in enumerate(records) for piece in ((b",", record) if number else (record,))]
+    return (head.encode(), *notes_json, b"]</script>\n", *chunks, tail.encode())
+
+
+def preview_bytes(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,
+                  statuses: Mapping[str, str] | None = None, warnings: Mapping[str, Sequence[Problem]] | None = None,
+                  run_card_scripts: bool = False) -> bytes:
+    """Render the preview page as UTF-8 (see `preview_pieces`)."""
+    return b"".join(preview_pieces(notes, notetypes, media, links, statuses, warnings, run_card_scripts))
 
 
 def preview_html(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,

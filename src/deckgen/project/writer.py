@@ -13,10 +13,13 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Union
 
 from deckgen.errors import WriteError
 from deckgen.project.paths import display_path
+
+# What a file is written from: its bytes, or pieces of them in order (never joined in memory).
+Content = Union[bytes, tuple[bytes, ...]]
 
 _SUFFIX = ".deckgen-tmp"
 # Ours, and the `.name.PID.tmp` files that earlier versions wrote (a killed build left them behind).
@@ -116,10 +119,11 @@ def _remove_temporaries(written: list[tuple[Path, Path]]) -> None:
             pass
 
 
-def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None:
+def write_files(files: Mapping[Path, Content], *, exclusive: bool = False) -> None:
     """Write every file, or none: on any failure, raise WriteError with every target as it was.
 
-    With `exclusive`, a target that already exists is an error (nothing is ever replaced).
+    A file's content is its bytes, or pieces of them written one after another. With
+    `exclusive`, a target that already exists is an error (nothing is ever replaced).
     """
     if not files:
         return
@@ -142,7 +146,10 @@ def write_files(files: Mapping[Path, bytes], *, exclusive: bool = False) -> None
             written.append((temp, target))
             try:
                 with open(temp, "xb") as handle:
-                    handle.write(data)
+                    if isinstance(data, bytes):
+                        handle.write(data)
+                    else:
+                        handle.writelines(data)
                     handle.flush()
                     os.fsync(handle.fileno())
             except OSError as exc:
