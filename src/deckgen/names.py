@@ -90,6 +90,7 @@ def tag_problem(tag: str) -> tuple[str, str] | None:
     return None
 
 
+@functools.cache  # asked several times per card, of a few dozen deck names
 def top_level(deck: str) -> str:
     """Return the top-level deck of a `A::B::C` deck name."""
     return deck.split(DECK_SEPARATOR, 1)[0]
