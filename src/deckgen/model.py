@@ -65,7 +65,7 @@ class Card(NamedTuple):
         for attribute, line, col in self.field_positions:
             if attribute == name:
                 return Location(self.location.path, self.location.line + line, col)
-            if attribute.startswith(FILE_WIDE) and attribute[len(FILE_WIDE):] == name:
+            if attribute == FILE_WIDE + name:
                 return Location(self.location.path, line, col)
         return self.location
 

@@ -34,6 +34,11 @@ def _unread_numbers(text: str) -> str:
     return ""
 
 
+def _written_at(found: dict) -> list[Position]:
+    """Where each text key a card has was written: (attribute, line, col) in its file."""
+    return [(attr, found[key][1].line, found[key][1].col) for key, attr in TEXT_ATTRIBUTES.items() if key in found]
+
+
 class _Checker:
     """Validate one file, collecting problems instead of stopping at the first."""
 
@@ -140,9 +145,10 @@ class _Checker:
 
     def text_positions(self, card: Node, found: dict, file_source_at: Node | None) -> tuple[Position, ...]:
         """Locate the value of each text key a card has (its file's source when it has none)."""
-        spots = [(attr, found[key][1].line, found[key][1].col) for key, attr in TEXT_ATTRIBUTES.items() if key in found]
-        wide = (FILE_WIDE + "source", file_source_at.line, file_source_at.col) if file_source_at is not None else None
-        return self.relative(card, spots, wide if "source" not in found else None)
+        wide = None
+        if "source" not in found and file_source_at is not None:
+            wide = (FILE_WIDE + "source", file_source_at.line, file_source_at.col)
+        return self.relative(card, _written_at(found), wide)
 
     def relative(self, card: Node, spots: Iterable[Position], wide: Position | None = None) -> tuple[Position, ...]:
         """Turn (attribute, line, col) into a card's positions: lines counted from the card's own."""
@@ -158,7 +164,7 @@ class _Checker:
             self.fail(found[name][1], "wrong-value", f"'{name}' must be one of: {', '.join(allowed)}")
         return value
 
-    def named_fields(self, found: dict, raw: bool) -> tuple[tuple[tuple[str, str], ...], list[tuple[str, int, int]]]:
+    def named_fields(self, found: dict, raw: bool) -> tuple[tuple[tuple[str, str], ...], list[Position]]:
         """Read `fields:`, a mapping of note-type field names to text."""
         _, value = found["fields"]
         if not isinstance(value, Mapping):
@@ -249,15 +255,15 @@ class _Checker:
         else:
             keys = ("cloze", "extra") if "cloze" in found or "extra" in found else ("q", "a")
             texts = {TEXT_ATTRIBUTES[k]: self.text(found, k, k != "extra", node, where, raw) for k in keys}
-            named, spots = (), [(attr, found[key][1].line, found[key][1].col)
-                                for key, attr in TEXT_ATTRIBUTES.items() if key in found]
+            named, spots = (), _written_at(found)
         if self.error_count() > errors_before or card_id is None or notetype is None:
             return None
         kind: CardKind = "cloze" if "cloze" in found or "extra" in found else "basic"
         text_of = {k: v or "" for k, v in texts.items()}
         return Card(card_id, kind, deck, self.at(node), self.real_path, front=text_of.get("front", ""),
                     back=text_of.get("back", ""), text=text_of.get("text", ""), extra=text_of.get("extra", ""),
-                    tags=tags, guid=guid, notetype=notetype, named_fields=named, html=raw, field_positions=self.relative(node, spots))
+                    tags=tags, guid=guid, notetype=notetype, named_fields=named, html=raw,
+                    field_positions=self.relative(node, spots))
 
     def boolean(self, found: dict, name: str) -> bool | None:
         if name not in found:

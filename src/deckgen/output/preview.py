@@ -255,7 +255,7 @@ def preview_pieces(
         # The cards of each _CHUNK notes are a JSON block of their own, which the page reads only
         # when it draws or searches them; encoded a batch at a time, the page is never one str.
         if number % _CHUNK == 0 or number == len(notes):
-            records.append(_json(batch)[1:-1].encode())
+            records.append((b"," if records else b"") + _json(batch)[1:-1].encode())
             chunks.append(f'<script type="application/json" class="pv-cards">{_json(cards)}</script>\n'.encode())
             batch, cards = [], []
     tags = _with_parents({tag for note in notes for tag in note.card.tags})
@@ -289,8 +289,7 @@ def preview_pieces(
         '<script type="application/json" id="pv-notes">['
     )
     tail = f"<script>{script}</script></body></html>\n"
-    notes_json = [piece for number, record in enumerate(records) for piece in ((b",", record) if number else (record,))]
-    return (head.encode(), *notes_json, b"]</script>\n", *chunks, tail.encode())
+    return (head.encode(), *records, b"]</script>\n", *chunks, tail.encode())
 
 
 def preview_bytes(notes: Iterable[Note], notetypes: NoteTypes, media: Mapping[str, bytes], links: LinkStyle,
